@@ -1,0 +1,147 @@
+namespace Hybrid.Core
+
+open System
+open System.Numerics
+open MathNet.Numerics.LinearAlgebra
+
+/// Helpers on MathNet.Numerics matrices, the storage of every value in Hybrid.
+/// Each is written once for any IEEE floating-point element type: training runs in
+/// float32, gradient checks in float (float64), and both use these same definitions.
+[<RequireQualifiedAccess>]
+module Tensor =
+
+    /// The element type's value nearest to a float: the bridge for constants such as 0.5 or α.
+    let ofFloat<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (x: float)
+        : 'T =
+        'T.CreateTruncating x
+
+    /// An element widened (or kept) as a float.
+    let toFloat<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (x: 'T)
+        : float =
+        Double.CreateTruncating x
+
+    /// a > b, for any element type (F#'s own comparison would box the values).
+    let greater<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (a: 'T)
+        (b: 'T)
+        =
+        'T.op_GreaterThan (a, b)
+
+    /// a ≥ b, for any element type.
+    let greaterOrEqual<'T
+        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (a: 'T)
+        (b: 'T)
+        =
+        'T.op_GreaterThanOrEqual (a, b)
+
+    /// Shape of a matrix.
+    let shape (m: Matrix<'T>) =
+        {
+            Rows = m.RowCount
+            Cols = m.ColumnCount
+        }
+
+    /// A matrix of the given shape, every element equal to value.
+    let fill<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (s: Shape)
+        (value: 'T)
+        =
+        Matrix<'T>.Build.Dense(s.Rows, s.Cols, value)
+
+    /// A matrix of zeros.
+    let zeros<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (s: Shape)
+        : Matrix<'T> =
+        Matrix<'T>.Build.Dense(s.Rows, s.Cols)
+
+    /// A matrix of ones.
+    let ones<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (s: Shape)
+        : Matrix<'T> =
+        fill s 'T.One
+
+    /// A 1×1 matrix holding one value.
+    let scalar<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (x: 'T)
+        =
+        Matrix<'T>.Build.Dense(1, 1, x)
+
+    /// A matrix from rows of floats, converted to the element type.
+    let ofRows<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (rows: float[][])
+        : Matrix<'T> =
+        if rows.Length = 0 || rows[0].Length = 0 then
+            invalidArg "rows" "a matrix needs at least one row and one column"
+
+        let cols = rows[0].Length
+
+        rows
+        |> Array.iteri (fun i r ->
+            if r.Length <> cols then
+                invalidArg "rows" $"row {i} has {r.Length} elements but row 0 has {cols}")
+
+        Matrix<'T>.Build.Dense(rows.Length, cols, fun i j -> ofFloat (rows[i][j]))
+
+    /// The matrix converted element by element to another precision.
+    let convert<'T, 'U
+        when 'T: struct
+        and 'T: (new: unit -> 'T)
+        and 'T :> ValueType
+        and 'T :> IFloatingPointIeee754<'T>
+        and 'U: struct
+        and 'U: (new: unit -> 'U)
+        and 'U :> ValueType
+        and 'U :> IFloatingPointIeee754<'U>>
+        (m: Matrix<'T>)
+        : Matrix<'U> =
+        Matrix<'U>.Build.Dense(m.RowCount, m.ColumnCount, fun i j -> 'U.CreateTruncating m[i, j])
+
+    /// Applies f to every element.
+    let map (f: 'T -> 'T) (m: Matrix<'T>) = m.Map(Func<'T, 'T> f, Zeros.Include)
+
+    /// Applies f to the elements of two matrices of one shape, pairwise.
+    let map2 (f: 'T -> 'T -> 'T) (a: Matrix<'T>) (b: Matrix<'T>) =
+        Matrix<'T>.Build.Dense(a.RowCount, a.ColumnCount, fun i j -> f a[i, j] b[i, j])
+
+    /// Repeats the rows and/or columns of m (each of size 1 where repeated) to fill shape s.
+    let broadcastTo (s: Shape) (m: Matrix<'T>) =
+        if shape m = s then
+            m
+        else
+            let r1 = m.RowCount = 1
+            let c1 = m.ColumnCount = 1
+            Matrix<'T>.Build.Dense(s.Rows, s.Cols, fun i j -> m[(if r1 then 0 else i), (if c1 then 0 else j)])
+
+    /// Sums m down to shape s, the reverse of broadcastTo (the gradient of a broadcast).
+    let sumTo (s: Shape) (m: Matrix<'T>) =
+        let m =
+            if s.Rows = 1 && m.RowCount > 1 then
+                m.ColumnSums().ToRowMatrix()
+            else
+                m
+
+        if s.Cols = 1 && m.ColumnCount > 1 then
+            m.RowSums().ToColumnMatrix()
+        else
+            m
+
+    /// The largest element of each row, as a column (rows×1).
+    let rowMax (m: Matrix<'T>) =
+        Matrix<'T>.Build.Dense(m.RowCount, 1, fun i _ -> m.Row(i).Maximum())
+
+    /// Row-wise log-softmax of z, z − max − ln Σ exp(z − max): exp never sees a positive
+    /// argument, so it stays finite for logits of any size.
+    let logSoftmaxRows (z: Matrix<'T>) =
+        let s = shape z
+        let shifted = z.Subtract(broadcastTo s (rowMax z))
+        let lse = shifted.PointwiseExp().RowSums().PointwiseLog().ToColumnMatrix()
+        shifted.Subtract(broadcastTo s lse)
+
+    /// True when no element is NaN or infinite.
+    let isFinite<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (m: Matrix<'T>)
+        =
+        m.Enumerate() |> Seq.forall (fun v -> 'T.IsFinite v)

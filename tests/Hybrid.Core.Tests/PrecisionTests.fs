@@ -1,0 +1,58 @@
+/// One definition of each op serves float32 (training) and float64 (checks).
+module Hybrid.Core.Tests.PrecisionTests
+
+open System
+open System.Numerics
+open Xunit
+open FsCheck.FSharp
+open MathNet.Numerics.LinearAlgebra
+open Hybrid.Core
+open Hybrid.Core.Tests.Generators
+
+/// A one-hidden-layer network's loss, written once for any precision.
+let private network (x: Node<'T>) (w1: Node<'T>) (b1: Node<'T>) (w2: Node<'T>) (t: Node<'T>) =
+    let h = Linalg.addRowVector (Linalg.matmul x w1) b1 |> Activation.tanh
+    let z = Linalg.matmul h w2
+    Arith.add (Loss.crossEntropyWithLogits z t) (Loss.meanSquaredError (Activation.sigmoid z) t)
+
+/// The loss and the gradients of the four parameters, in the precision 'T, widened to float.
+let private lossAndGrads<'T
+    when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+    (inputs: Matrix<float>[])
+    =
+    let nodes =
+        inputs |> Array.map (fun m -> Graph.variable "" (Tensor.convert<float, 'T> m))
+
+    let loss =
+        network nodes[0] nodes[1] nodes[2] nodes[3] (Graph.constant (Tensor.convert<float, 'T> inputs[4]))
+
+    let grads = Graph.grad nodes[0..3] loss
+    Tensor.convert<'T, float> loss.Value, grads |> Array.map Tensor.convert<'T, float>
+
+[<Fact>]
+let ``float32 and float64 compute the same loss and gradients from one definition`` () =
+    // dims [batch; in; hidden; classes]
+    let specs =
+        cases 4 (fun d ->
+            [|
+                (d[0], d[1], Domain.any)
+                (d[1], d[2], Domain.any)
+                (1, d[2], Domain.any)
+                (d[2], d[3], Domain.any)
+                (d[0], d[3], Domain.unit)
+            |])
+
+    check specs (fun case ->
+        let loss64, grads64 = lossAndGrads<float> case.Inputs
+        let loss32, grads32 = lossAndGrads<float32> case.Inputs
+
+        (close 1e-5 loss32 loss64 && Array.forall2 (close 1e-5) grads32 grads64)
+        |> Prop.ofTestable)
+
+[<Fact>]
+let ``float32 matrices hold float32 values`` () =
+    let x = Graph.variable "x" (Tensor.ofRows<float32> [| [| 1.0; 2.0 |] |])
+    let y = Reduce.sum (Activation.softplus x)
+    Graph.backward y
+    Assert.IsType<Matrix<float32>>(x.Grad.Value, exactMatch = false) |> ignore
+    Assert.Equal(float32 (log (1.0 + exp 1.0) + log (1.0 + exp 2.0)), y.Value[0, 0], 5)
