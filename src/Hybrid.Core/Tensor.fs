@@ -99,6 +99,13 @@ module Tensor =
         : Matrix<'U> =
         Matrix<'U>.Build.Dense(m.RowCount, m.ColumnCount, fun i j -> 'U.CreateTruncating m[i, j])
 
+    /// The dense column-major storage behind m: writing to it writes to m. Hot loops (optimizer
+    /// updates) use it to work in place.
+    let data (m: Matrix<'T>) : 'T[] =
+        match m.Storage with
+        | :? MathNet.Numerics.LinearAlgebra.Storage.DenseColumnMajorMatrixStorage<'T> as s -> s.Data
+        | _ -> invalidArg "m" "expected a dense matrix (Matrix.Build.Dense)"
+
     /// Applies f to every element.
     let map (f: 'T -> 'T) (m: Matrix<'T>) = m.Map(Func<'T, 'T> f, Zeros.Include)
 
