@@ -37,7 +37,7 @@ static class GraphCommand
         }
         else
         {
-            Files.WriteAllTextAtomic(output.FullName, dot);
+            Hybrid.IO.Files.WriteAllTextAtomic(output.FullName, dot);
             Console.Error.WriteLine($"wrote {output.FullName}");
         }
 

@@ -36,7 +36,8 @@ module Training =
         | BinaryCrossEntropy -> output
 
     /// One optimisation step on a batch: forward in training mode, loss, backward, optional
-    /// gradient clipping, update at rate lr. Returns the batch's loss before the update.
+    /// gradient clipping, update at rate lr. Returns the batch's loss before the update and the
+    /// model's outputs for the batch. A non-finite loss is returned without updating anything.
     let step
         (model: Model<'T>)
         (objective: Objective)
@@ -62,7 +63,7 @@ module Training =
 
             optimizer.Step lr
 
-        value
+        struct (value, output.Value)
 
     /// The model's raw outputs for a batch, in evaluation mode (no dropout, no gradients kept).
     let evaluate (model: Model<'T>) (x: Matrix<'T>) =

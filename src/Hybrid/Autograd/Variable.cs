@@ -1,5 +1,6 @@
 using System.Numerics;
 using Hybrid.Core;
+using CoreActivation = Hybrid.Core.Activation;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Hybrid.Autograd;
@@ -159,28 +160,28 @@ public sealed class Variable<T> where T : struct, IFloatingPointIeee754<T>
     public Variable<T> Clip(double min, double max) => new(Pointwise.clip(min, max, Node));
 
     /// <summary>The logistic sigmoid 1 / (1 + e⁻ˣ) elementwise.</summary>
-    public Variable<T> Sigmoid() => new(Activation.sigmoid(Node));
+    public Variable<T> Sigmoid() => new(CoreActivation.sigmoid(Node));
 
     /// <summary>tanh x elementwise.</summary>
-    public Variable<T> Tanh() => new(Activation.tanh(Node));
+    public Variable<T> Tanh() => new(CoreActivation.tanh(Node));
 
     /// <summary>max(0, x) elementwise.</summary>
-    public Variable<T> Relu() => new(Activation.relu(Node));
+    public Variable<T> Relu() => new(CoreActivation.relu(Node));
 
     /// <summary>x for positive x, αx otherwise.</summary>
-    public Variable<T> LeakyRelu(double alpha = 0.01) => new(Activation.leakyRelu(alpha, Node));
+    public Variable<T> LeakyRelu(double alpha = 0.01) => new(CoreActivation.leakyRelu(alpha, Node));
 
     /// <summary>ln(1 + eˣ) elementwise, computed without overflow.</summary>
-    public Variable<T> Softplus() => new(Activation.softplus(Node));
+    public Variable<T> Softplus() => new(CoreActivation.softplus(Node));
 
     /// <summary>Softmax of each row (one sample per row, one class per column).</summary>
-    public Variable<T> Softmax() => new(Activation.softmax(Node));
+    public Variable<T> Softmax() => new(CoreActivation.softmax(Node));
 
     /// <summary>Log-softmax of each row, stable for any logits.</summary>
-    public Variable<T> LogSoftmax() => new(Activation.logSoftmax(Node));
+    public Variable<T> LogSoftmax() => new(CoreActivation.logSoftmax(Node));
 
     /// <summary>The perceptron's step: 1 where x ≥ 0, else 0 (no gradient flows through it).</summary>
-    public Variable<T> Step() => new(Activation.step(Node));
+    public Variable<T> Step() => new(CoreActivation.step(Node));
 
     /// <inheritdoc/>
     public override string ToString() => Node.ToString();

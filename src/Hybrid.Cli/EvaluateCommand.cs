@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Globalization;
+using Hybrid.Data;
+using Hybrid.IO;
+
+namespace Hybrid.Cli;
+
+/// <summary><c>hybrid evaluate MODEL</c>: a saved model's loss, accuracy and confusion matrix on the MNIST test set.</summary>
+static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<FileInfo>("model") { Description = "A model saved with --save (safetensors)." };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "A folder with the MNIST IDX files (default: the cache)." };
+        var command = new Command("evaluate", "Evaluate a saved model on the MNIST test set.") { model, data };
+        command.SetAction(parse =>
+        {
+            var loaded = Network.Load(parse.GetValue(model)!.FullName);
+            var test = Mnist.Load(parse.GetValue(data)?.FullName, Console.Error.WriteLine).Test;
+            var result = loaded.Evaluate(test);
+            Console.WriteLine($"model: {loaded.Summary()}");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"test accuracy {Recipe.Percent(result.Accuracy)}, test loss {result.Loss:F4} on {result.Count:N0} images"));
+            if (result.ConfusionMatrix is { } m) Console.Write(Output.ConfusionText(m));
+            return 0;
+        });
+        return command;
+    }
+}
+
+/// <summary><c>hybrid predict MODEL FILE</c>: the class and probability of every image in an IDX file.</summary>
+static class PredictCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<FileInfo>("model") { Description = "A model saved with --save (safetensors)." };
+        var file = new Argument<FileInfo>("file") { Description = "An IDX file of 28×28 images (raw or .gz), as MNIST's." };
+        var command = new Command("predict", "Print the predicted digit and its probability for each image of an IDX file.") { model, file };
+        command.SetAction(parse =>
+        {
+            var loaded = Network.Load(parse.GetValue(model)!.FullName);
+            var path = parse.GetValue(file)!.FullName;
+            var images = Core.Idx.read(path);
+            var pixels = images.Dimensions.Skip(1).Aggregate(1, (a, d) => a * d);
+            if (pixels != loaded.Inputs)
+                throw new InvalidDataException($"{path}: images of {pixels} pixels, but the model takes {loaded.Inputs}.");
+            var count = images.Dimensions[0];
+            var features = MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.Dense(count, pixels, (i, j) => images.Data[i * pixels + j] / 255f);
+            var prediction = loaded.Predict(features);
+            Console.WriteLine("image\tclass\tprobability");
+            for (var i = 0; i < count; i++)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{i}\t{prediction.Classes[i]}\t{prediction.Probabilities[i, prediction.Classes[i]]:F4}"));
+            return 0;
+        });
+        return command;
+    }
+}

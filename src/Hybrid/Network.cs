@@ -1,0 +1,192 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Hybrid.Core;
+using Hybrid.IO;
+using CoreModel = Hybrid.Core.Model;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace Hybrid;
+
+/// <summary>Entry point of the fluent API: build a network layer by layer, or load a saved one.</summary>
+/// <example>
+/// <code>
+/// var model = Network.Sequential(784)
+///     .Dense(128, Activation.ReLU)
+///     .Dense(10)
+///     .Compile(Loss.SoftmaxCrossEntropy, Optimizer.Adam(0.001));
+/// </code>
+/// </example>
+public static class Network
+{
+    /// <summary>Starts a sequential network taking <paramref name="inputs"/> features per sample.</summary>
+    public static SequentialBuilder Sequential(int inputs) =>
+        inputs >= 1 ? new SequentialBuilder(inputs, []) : throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "a network needs at least one input");
+
+    /// <summary>
+    /// Loads a model saved by <see cref="Model.Save"/> or by PyTorch (an <c>nn.Sequential</c> of Linear and
+    /// activation modules saved as safetensors with an "architecture" entry in its metadata; see
+    /// tests/interop/torch_mlp.py). The model can predict and evaluate at once; training continues with
+    /// <paramref name="optimizer"/> (Adam, lr 0.001, by default) from fresh optimizer state.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a model this library can read; the message says why.</exception>
+    public static Model Load(string path, Optimizer? optimizer = null)
+    {
+        var (tensors, metadata) = SafeTensors.Read(path);
+        if (!metadata.TryGetValue(ModelFile.ArchitectureKey, out var architecture))
+            throw new InvalidDataException($"{path}: the safetensors metadata has no '{ModelFile.ArchitectureKey}' entry, so the layers between the weights are unknown.");
+        var (inputs, specs) = ModelFile.ParseArchitecture(path, architecture);
+        var loss = metadata.TryGetValue(ModelFile.LossKey, out var name) ? Loss.Parse(name) : Loss.SoftmaxCrossEntropy;
+        var values = tensors.ToDictionary(kv => kv.Key, kv => ModelFile.ToMatrix(kv.Value));
+        Model<float> core;
+        try
+        {
+            core = CoreModel.ofParameters(inputs, specs, values);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+
+        return new Model(core, loss, optimizer ?? Optimizer.Adam(), null, null, 1);
+    }
+}
+
+/// <summary>Builds a sequential network; each call returns a new builder, so a prefix can be shared.</summary>
+public sealed class SequentialBuilder
+{
+    readonly int inputs;
+    readonly IReadOnlyList<LayerSpec> layers;
+
+    internal SequentialBuilder(int inputs, IReadOnlyList<LayerSpec> layers)
+    {
+        this.inputs = inputs;
+        this.layers = layers;
+    }
+
+    SequentialBuilder With(params LayerSpec[] more) => new(inputs, [.. layers, .. more]);
+
+    /// <summary>A fully connected layer of <paramref name="units"/> outputs, optionally followed by an activation.</summary>
+    /// <param name="units">Number of outputs.</param>
+    /// <param name="activation">An activation applied after the layer, or none (logits).</param>
+    /// <param name="weights">The weight initializer (Glorot uniform by default); biases start at zero.</param>
+    public SequentialBuilder Dense(int units, Activation? activation = null, WeightInit weights = WeightInit.GlorotUniform)
+    {
+        if (units < 1) throw new ArgumentOutOfRangeException(nameof(units), units, "a dense layer needs at least one unit");
+        var dense = LayerSpec.NewDense(units, ModelFile.ToCore(weights), Initializer.Zeros);
+        return activation is null ? With(dense) : With(dense, LayerSpec.NewActivation(activation.Kind));
+    }
+
+    /// <summary>An activation layer.</summary>
+    public SequentialBuilder Activation(Activation activation)
+    {
+        ArgumentNullException.ThrowIfNull(activation);
+        return With(LayerSpec.NewActivation(activation.Kind));
+    }
+
+    /// <summary>Inverted dropout: in training each input is zeroed with probability <paramref name="rate"/>; off in evaluation.</summary>
+    public SequentialBuilder Dropout(double rate)
+    {
+        if (!(rate >= 0 && rate < 1)) throw new ArgumentOutOfRangeException(nameof(rate), rate, "the dropout rate must be in [0, 1)");
+        return With(LayerSpec.NewDropout(rate));
+    }
+
+    /// <summary>Creates the model: initialises the weights from <paramref name="seed"/> and binds the loss and optimizer.</summary>
+    /// <param name="loss">What to minimise.</param>
+    /// <param name="optimizer">How to update the weights.</param>
+    /// <param name="schedule">How the learning rate changes per epoch (constant by default).</param>
+    /// <param name="clipNorm">Clip the gradients' global L2 norm to this value before each update.</param>
+    /// <param name="seed">The one seed every random choice (initialization, shuffling, dropout) flows from.</param>
+    public Model Compile(Loss loss, Optimizer optimizer, Schedule? schedule = null, double? clipNorm = null, int seed = 1)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        if (layers.Count == 0) throw new InvalidOperationException("Compile: the network has no layers; add at least one Dense layer.");
+        if (clipNorm is <= 0) throw new ArgumentOutOfRangeException(nameof(clipNorm), clipNorm, "clipNorm must be positive");
+        var core = CoreModel.create<float>(new Random(seed), inputs, layers.ToArray());
+        return new Model(core, loss, optimizer, schedule, clipNorm, seed);
+    }
+}
+
+/// <summary>How a model is written into safetensors metadata: PyTorch nn.Sequential module names.</summary>
+static class ModelFile
+{
+    public const string ArchitectureKey = "architecture";
+    public const string LossKey = "loss";
+
+    public static Initializer ToCore(WeightInit init) => init switch
+    {
+        WeightInit.GlorotUniform => Initializer.GlorotUniform,
+        WeightInit.GlorotNormal => Initializer.GlorotNormal,
+        WeightInit.HeUniform => Initializer.HeUniform,
+        WeightInit.HeNormal => Initializer.HeNormal,
+        WeightInit.LeCunNormal => Initializer.LeCunNormal,
+        WeightInit.Zeros => Initializer.Zeros,
+        _ => throw new ArgumentOutOfRangeException(nameof(init), init, "unknown initializer"),
+    };
+
+    /// <summary>{"inputs": 784, "layers": [{"type": "Linear", "in_features": 784, "out_features": 128}, {"type": "ReLU"}, …]}</summary>
+    public static string Architecture(int inputs, IReadOnlyList<LayerSpec> specs)
+    {
+        var widths = CoreModel.widths(inputs, specs.ToArray());
+        var layers = new JsonArray();
+        for (var i = 0; i < specs.Count; i++)
+        {
+            layers.Add(specs[i] switch
+            {
+                LayerSpec.Dense d => new JsonObject { ["type"] = "Linear", ["in_features"] = widths[i], ["out_features"] = d.outputs },
+                LayerSpec.Dropout p => new JsonObject { ["type"] = "Dropout", ["p"] = p.rate },
+                LayerSpec.Activation { Item: ActivationKind.LeakyReLU l } => new JsonObject { ["type"] = "LeakyReLU", ["negative_slope"] = l.alpha },
+                LayerSpec.Activation { Item.IsSoftmax: true } => new JsonObject { ["type"] = "Softmax", ["dim"] = 1 },
+                LayerSpec.Activation a => new JsonObject { ["type"] = Hybrid.Activation.Of(a.Item).Name },
+                _ => throw new InvalidOperationException($"layer {i} cannot be described"),
+            });
+        }
+
+        return new JsonObject { ["inputs"] = inputs, ["layers"] = layers }.ToJsonString();
+    }
+
+    public static (int Inputs, LayerSpec[] Specs) ParseArchitecture(string path, string json)
+    {
+        InvalidDataException Bad(string what) => new($"{path}: the architecture metadata {what}.");
+        try
+        {
+            var root = JsonNode.Parse(json) ?? throw Bad("is empty");
+            var inputs = root["inputs"]?.GetValue<int>() ?? throw Bad("has no 'inputs'");
+            var specs = new List<LayerSpec>();
+            foreach (var layer in root["layers"]?.AsArray() ?? throw Bad("has no 'layers'"))
+            {
+                var type = layer?["type"]?.GetValue<string>() ?? throw Bad($"layer {specs.Count} has no 'type'");
+                specs.Add(type switch
+                {
+                    "Linear" => LayerSpec.NewDense(layer["out_features"]!.GetValue<int>(), Initializer.GlorotUniform, Initializer.Zeros),
+                    "Dropout" => LayerSpec.NewDropout(layer["p"]?.GetValue<double>() ?? 0.5),
+                    "ReLU" => LayerSpec.NewActivation(ActivationKind.ReLU),
+                    "Sigmoid" => LayerSpec.NewActivation(ActivationKind.Sigmoid),
+                    "Tanh" => LayerSpec.NewActivation(ActivationKind.Tanh),
+                    "Softplus" => LayerSpec.NewActivation(ActivationKind.Softplus),
+                    "Softmax" => LayerSpec.NewActivation(ActivationKind.Softmax),
+                    "LeakyReLU" => LayerSpec.NewActivation(ActivationKind.NewLeakyReLU(layer["negative_slope"]?.GetValue<double>() ?? 0.01)),
+                    _ => throw Bad($"has layer type '{type}', which Hybrid does not know"),
+                });
+            }
+
+            return (inputs, specs.ToArray());
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException)
+        {
+            throw Bad($"cannot be read ({e.Message})");
+        }
+    }
+
+    public static Matrix<float> ToMatrix(StoredTensor t) => t.Shape.Length switch
+    {
+        1 => Matrix<float>.Build.Dense(1, t.Shape[0], t.Data),
+        2 => Matrix<float>.Build.Dense(t.Shape[0], t.Shape[1], (i, j) => t.Data[i * t.Shape[1] + j]),
+        _ => throw new InvalidDataException($"tensor of {t.Shape.Length} dimensions; a dense layer stores 2 (weight) and 1 (bias)"),
+    };
+
+    public static StoredTensor FromParameter(string name, Matrix<float> m) =>
+        name.EndsWith(".bias", StringComparison.Ordinal)
+            ? new StoredTensor([m.ColumnCount], m.Row(0).ToArray())
+            : new StoredTensor([m.RowCount, m.ColumnCount], m.ToRowMajorArray());
+}

@@ -1,0 +1,67 @@
+using MathNet.Numerics.LinearAlgebra;
+
+namespace Hybrid.Training;
+
+/// <summary>Progress within an epoch, reported after every batch.</summary>
+/// <param name="Epoch">The epoch, from 1.</param>
+/// <param name="Epochs">Epochs in this <see cref="Model.Fit"/> call.</param>
+/// <param name="Batch">Batches done in this epoch.</param>
+/// <param name="Batches">Batches per epoch.</param>
+/// <param name="Loss">Mean training loss over the epoch so far.</param>
+/// <param name="Accuracy">Training accuracy over the epoch so far (NaN for regression).</param>
+/// <param name="SamplesPerSecond">Training throughput so far this epoch.</param>
+/// <param name="Elapsed">Time spent in this epoch.</param>
+/// <param name="Remaining">Estimated time to the end of the epoch.</param>
+public sealed record TrainingProgress(
+    int Epoch, int Epochs, int Batch, int Batches, double Loss, double Accuracy, double SamplesPerSecond, TimeSpan Elapsed, TimeSpan Remaining);
+
+/// <summary>The outcome of one epoch.</summary>
+/// <param name="Epoch">The epoch, from 1 (counting every epoch the model has trained).</param>
+/// <param name="Loss">Mean training loss over the epoch's batches (weighted by batch size).</param>
+/// <param name="Accuracy">Training accuracy over the epoch (NaN for regression).</param>
+/// <param name="ValidationLoss">Loss on the validation data, when given.</param>
+/// <param name="ValidationAccuracy">Accuracy on the validation data, when given.</param>
+/// <param name="LearningRate">The learning rate used in the epoch.</param>
+/// <param name="Seconds">Wall time of the epoch's training loop (validation excluded).</param>
+public sealed record EpochResult(
+    int Epoch, double Loss, double Accuracy, double? ValidationLoss, double? ValidationAccuracy, double LearningRate, double Seconds);
+
+/// <summary>What <see cref="Model.Fit"/> did: one result per epoch.</summary>
+/// <param name="Epochs">The epochs trained, in order.</param>
+/// <param name="StoppedEarly">True when a callback (such as <see cref="EarlyStopping"/>) ended training.</param>
+public sealed record History(IReadOnlyList<EpochResult> Epochs, bool StoppedEarly);
+
+/// <summary>A model's loss and accuracy on a data set, with the confusion matrix for classification.</summary>
+/// <param name="Loss">Mean loss over the samples.</param>
+/// <param name="Accuracy">Fraction of samples classified correctly (NaN for regression).</param>
+/// <param name="ConfusionMatrix">Counts [true class, predicted class], or <c>null</c> without class labels.</param>
+/// <param name="Count">Number of samples.</param>
+public sealed record Evaluation(double Loss, double Accuracy, int[,]? ConfusionMatrix, int Count);
+
+/// <summary>A model's predictions for a batch of samples.</summary>
+/// <param name="Probabilities">One row per sample: class probabilities for the cross-entropy losses, raw outputs otherwise.</param>
+/// <param name="Classes">The most probable class of each sample (for one output, 1 when it is above 0.5).</param>
+public sealed record Prediction(Matrix<float> Probabilities, IReadOnlyList<int> Classes);
+
+/// <summary>Thrown when the loss becomes NaN or infinite: names the epoch and batch where it happened.</summary>
+public sealed class TrainingDivergedException : Exception
+{
+    /// <summary>Creates the exception for a non-finite loss at an epoch and batch.</summary>
+    public TrainingDivergedException(int epoch, int batch, double loss)
+        : base($"Training diverged: the loss is {loss} at epoch {epoch}, batch {batch}. " +
+               "Lower the learning rate, clip gradients (clipNorm), or check the data for NaN or huge values.")
+    {
+        Epoch = epoch;
+        Batch = batch;
+        LossValue = loss;
+    }
+
+    /// <summary>The epoch (from 1).</summary>
+    public int Epoch { get; }
+
+    /// <summary>The batch within the epoch (from 1).</summary>
+    public int Batch { get; }
+
+    /// <summary>The loss value (NaN or infinite).</summary>
+    public double LossValue { get; }
+}
