@@ -119,7 +119,8 @@ let ``a 2-2-1 sigmoid network learns XOR with plain SGD`` () =
     let rng = Random 0
 
     for _ in 1..5000 do
-        Training.step model MeanSquaredError optimizer None 2.0 rng x y |> ignore<struct (float * _)>
+        Training.step model MeanSquaredError optimizer None 2.0 rng x y
+        |> ignore<struct (float * _)>
 
     let out = Training.evaluate model x
 
