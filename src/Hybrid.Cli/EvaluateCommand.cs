@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Hybrid.Data;
-using Hybrid.IO;
 
 namespace Hybrid.Cli;
 
@@ -12,9 +11,12 @@ static class EvaluateCommand
     {
         var model = new Argument<FileInfo>("model") { Description = "A model saved with --save (safetensors)." };
         var data = new Option<DirectoryInfo?>("--data") { Description = "A folder with the MNIST IDX files (default: the cache)." };
-        var command = new Command("evaluate", "Evaluate a saved model on the MNIST test set.") { model, data };
+        var provider = ProviderOptions.Provider();
+        var threads = ProviderOptions.Threads();
+        var command = new Command("evaluate", "Evaluate a saved model on the MNIST test set.") { model, data, provider, threads };
         command.SetAction(parse =>
         {
+            ProviderOptions.Apply(parse.GetValue(provider)!, parse.GetValue(threads));
             var loaded = Network.Load(parse.GetValue(model)!.FullName);
             var test = Mnist.Load(parse.GetValue(data)?.FullName, Console.Error.WriteLine).Test;
             var result = loaded.Evaluate(test);

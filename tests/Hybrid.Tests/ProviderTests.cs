@@ -1,0 +1,137 @@
+using FsCheck;
+using FsCheck.Fluent;
+using Hybrid.LinearAlgebra;
+using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.Providers.LinearAlgebra;
+
+namespace Hybrid.Tests;
+
+/// <summary>Every provider agrees with MathNet's managed provider, the reference.</summary>
+public class ProviderTests
+{
+    static readonly int[] Awkward = [1, 7, 33, 257, 1000];
+
+    /// <summary>A product's shape and operands: sizes from the awkward list or 1–64, either operand transposed.</summary>
+    public sealed record Product(int M, int N, int K, bool TransposeA, bool TransposeB, int Seed)
+    {
+        public override string ToString() => $"{M}×{K} · {K}×{N} (Aᵀ {TransposeA}, Bᵀ {TransposeB}, seed {Seed})";
+    }
+
+    static readonly Arbitrary<Product> Products = Gen.OneOf(Gen.Elements(Awkward), Gen.Choose(1, 64))
+        .Three()
+        .Where(d => (long)d.Item1 * d.Item2 * d.Item3 <= 20_000_000)
+        .SelectMany(d => Gen.Choose(0, 3), (d, flags) => (d, flags))
+        .SelectMany(x => Gen.Choose(0, 100_000), (x, seed) => new Product(x.d.Item1, x.d.Item2, x.d.Item3, (x.flags & 1) != 0, (x.flags & 2) != 0, seed))
+        .ToArbitrary();
+
+    static Matrix<T> Random<T>(int rows, int cols, int seed) where T : struct, IEquatable<T>, IFormattable
+    {
+        var rng = new Random(seed);
+        return Matrix<T>.Build.Dense(rows, cols, (_, _) => (T)Convert.ChangeType(rng.NextDouble() * 2 - 1, typeof(T)));
+    }
+
+    /// <summary>C = alpha·op(A)·op(B) + beta·C by the given provider, with C starting at ones.</summary>
+    static T[] Gemm<T>(ILinearAlgebraProvider<T> provider, Product p, Matrix<T> a, Matrix<T> b, T alpha, T beta)
+        where T : struct, IEquatable<T>, IFormattable
+    {
+        var c = Matrix<T>.Build.Dense(p.M, p.N, (T)Convert.ChangeType(1.0, typeof(T)));
+        var result = c.AsColumnMajorArray();
+        provider.MatrixMultiplyWithUpdate(p.TransposeA ? Transpose.Transpose : Transpose.DontTranspose,
+            p.TransposeB ? Transpose.Transpose : Transpose.DontTranspose, alpha, a.AsColumnMajorArray(), a.RowCount, a.ColumnCount,
+            b.AsColumnMajorArray(), b.RowCount, b.ColumnCount, beta, result);
+        return result;
+    }
+
+    /// <summary>Relative agreement: each element within tolerance × (|alpha|·Σ|a||b| + |beta|), the scale of its sum.</summary>
+    static bool Agrees(ForwardingLinearAlgebraProvider provider, Product p, double tolerance)
+    {
+        var a = Random<float>(p.TransposeA ? p.K : p.M, p.TransposeA ? p.M : p.K, p.Seed);
+        var b = Random<float>(p.TransposeB ? p.N : p.K, p.TransposeB ? p.K : p.N, p.Seed + 1);
+        var expected = Gemm(ManagedLinearAlgebraProvider.Instance, p, a, b, 0.75f, 0.5f);
+        var actual = Gemm(provider, p, a, b, 0.75f, 0.5f);
+        var scale = Gemm(ManagedLinearAlgebraProvider.Instance, p, a.PointwiseAbs(), b.PointwiseAbs(), 0.75f, 0f);
+        for (var i = 0; i < expected.Length; i++)
+            if (Math.Abs(actual[i] - expected[i]) > tolerance * (scale[i] + 0.5))
+                return false;
+        return true;
+    }
+
+    static void Check(ForwardingLinearAlgebraProvider provider) =>
+        Prop.ForAll(Products, p => Agrees(provider, p, 1e-5)).QuickCheckThrowOnFailure();
+
+    [Fact]
+    public void The_Simd_provider_agrees_with_Managed_on_random_products()
+    {
+        Assert.True(Providers.IsAvailable(ProviderKind.Simd));
+        Check(new SimdProvider { Threads = 2 });
+    }
+
+    [Fact]
+    public void The_OpenBlas_provider_agrees_with_Managed_on_random_products()
+    {
+        var openBlas = new OpenBlasProvider();
+        Assert.True(openBlas.IsAvailable(), $"OpenBLAS is not installed: {OpenBlasProvider.InstallHint}");
+        Check(openBlas);
+    }
+
+    [Fact]
+    public void The_Simd_provider_multiplies_in_double_precision_too()
+    {
+        var p = new Product(33, 257, 7, true, false, 5);
+        var a = Random<double>(7, 33, 1);
+        var b = Random<double>(7, 257, 2);
+        var expected = Gemm(ManagedLinearAlgebraProvider.Instance, p, a, b, 1.0, 0.0);
+        var actual = Gemm(new SimdProvider(), p, a, b, 1.0, 0.0);
+        for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-12);
+    }
+
+    [Fact]
+    public void Elementwise_operations_agree_with_Managed()
+    {
+        var simd = new SimdProvider();
+        var x = Random<float>(1, 1001, 3).AsColumnMajorArray();
+        var y = Random<float>(1, 1001, 4).AsColumnMajorArray();
+        float[] Run(Action<ILinearAlgebraProvider<float>, float[]> op, ILinearAlgebraProvider<float> p)
+        {
+            var r = new float[x.Length];
+            op(p, r);
+            return r;
+        }
+
+        foreach (var op in new Action<ILinearAlgebraProvider<float>, float[]>[]
+                 {
+                     (p, r) => p.AddVectorToScaledVector(y, 0.3f, x, r), (p, r) => p.ScaleArray(-2f, x, r), (p, r) => p.AddArrays(x, y, r),
+                     (p, r) => p.SubtractArrays(x, y, r), (p, r) => p.PointWiseMultiplyArrays(x, y, r),
+                 })
+            Assert.Equal(Run(op, ManagedLinearAlgebraProvider.Instance), Run(op, simd));
+        Assert.Equal(ManagedLinearAlgebraProvider.Instance.DotProduct(x, y), simd.DotProduct(x, y), 3);
+    }
+
+    [Fact]
+    public void Describe_names_the_active_provider()
+    {
+        Providers.UseSimd();
+        Assert.StartsWith("simd", Providers.Describe());
+        Providers.UseManaged();
+        Assert.StartsWith("managed", Providers.Describe());
+        Providers.UseBest();
+        Assert.StartsWith(Providers.IsAvailable(ProviderKind.OpenBlas) ? "openblas" : "simd", Providers.Describe());
+    }
+
+    [Fact]
+    public void A_missing_OpenBLAS_is_refused_naming_the_package_to_install()
+    {
+        var missing = new OpenBlasProvider(["/nonexistent/libopenblas.so.0"]);
+        Assert.False(missing.IsAvailable());
+        var e = Assert.Throws<DllNotFoundException>(missing.InitializeVerify);
+        Assert.Contains("/nonexistent/libopenblas.so.0", e.Message);
+        Assert.Contains("apt-get install -y libopenblas0-pthread", e.Message);
+    }
+
+    [Fact]
+    public void An_unknown_provider_name_is_refused_with_the_choices()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Providers.Parse("cuda"));
+        Assert.Contains("managed, simd, openblas or best", e.Message);
+    }
+}
