@@ -18,7 +18,9 @@ public sealed class Model
 {
     readonly Model<float> core;
     readonly double? clipNorm;
-    readonly OptimizerState<float> state;
+    // The fused, allocation-free step when the layers and loss allow it; else the graph and its optimizer state.
+    readonly FusedTrainer<float>? fused;
+    readonly OptimizerState<float>? state;
     readonly Scheduler scheduler;
     // Separate streams derived from the one seed, so that e.g. adding dropout does not change the shuffling.
     readonly Random shuffling;
@@ -33,7 +35,11 @@ public sealed class Model
         Schedule = schedule ?? Schedule.Constant;
         this.clipNorm = clipNorm;
         Seed = seed;
-        state = new OptimizerState<float>(optimizer.Settings, CoreModel.parameters(core).Select(p => p.Item2).ToArray());
+        var clip = clipNorm is { } n ? Microsoft.FSharp.Core.FSharpOption<double>.Some(n) : null;
+        if (FusedTrainer<float>.Supports(core, loss.Objective))
+            fused = new FusedTrainer<float>(core, loss.Objective, optimizer.Settings, clip);
+        else
+            state = new OptimizerState<float>(optimizer.Settings, CoreModel.parameters(core).Select(p => p.Item2).ToArray());
         scheduler = new Scheduler(Schedule.Value, optimizer.LearningRate);
         shuffling = new Random(unchecked(seed * 7919 + 1));
         dropout = new Random(unchecked(seed * 104729 + 2));
@@ -121,6 +127,8 @@ public sealed class Model
         var results = new List<EpochResult>();
         var stopped = false;
         var batches = (train.Count + batchSize - 1) / batchSize;
+        var filler = new BatchFiller(train);
+        var outputs = new float[batchSize * Outputs];
         for (var e = 0; e < epochs && !stopped; e++)
         {
             var epoch = epochsTrained + 1;
@@ -135,11 +143,22 @@ public sealed class Model
                 cancellationToken.ThrowIfCancellationRequested();
                 var start = b * batchSize;
                 var size = Math.Min(batchSize, train.Count - start);
-                var (x, y) = train.Batch(order, start, size);
-                var (loss, output) = Step(x, y, lr);
+                double loss;
+                if (fused is not null)
+                {
+                    filler.Next(order, start);
+                    loss = fused.Step(Providers.Kernels<float>(), size, filler.Fill, lr, dropout, outputs.AsSpan(0, size * Outputs));
+                    if (double.IsFinite(loss)) correct += CountCorrect(outputs, size, train, order, start);
+                }
+                else
+                {
+                    var (x, y) = train.Batch(order, start, size);
+                    (loss, var output) = Step(x, y, lr);
+                    if (double.IsFinite(loss)) correct += Correct(output, y);
+                }
+
                 if (!double.IsFinite(loss)) throw new TrainingDivergedException(epoch, b + 1, loss);
                 lossSum += loss * size;
-                correct += Correct(output, y);
                 seen += size;
                 if (progress is not null)
                 {
@@ -170,8 +189,54 @@ public sealed class Model
     (double Loss, Matrix<float> Output) Step(Matrix<float> x, Matrix<float> y, double lr)
     {
         var clip = clipNorm is { } n ? Microsoft.FSharp.Core.FSharpOption<double>.Some(n) : null;
-        var result = Core.Training.step(core, Loss.Objective, state, clip, lr, dropout, x, y);
+        var result = Core.Training.step(core, Loss.Objective, state!, clip, lr, dropout, x, y);
         return (result.Item1, result.Item2);
+    }
+
+    /// <summary>Fills a fused step's batch buffers from the shuffled order; one delegate, reused, so a step allocates nothing.</summary>
+    sealed class BatchFiller
+    {
+        readonly Dataset data;
+        int[] order = [];
+        int start;
+
+        public BatchFiller(Dataset data)
+        {
+            this.data = data;
+            Fill = (x, y) => this.data.Batch(order, start, x.Length / this.data.FeatureCount, x, y);
+        }
+
+        public Action<Span<float>, Span<float>> Fill { get; }
+
+        public void Next(int[] order, int start)
+        {
+            this.order = order;
+            this.start = start;
+        }
+    }
+
+    /// <summary>Correct predictions in a fused step's outputs (column-major, rows × Outputs) against the samples' classes.</summary>
+    int CountCorrect(float[] outputs, int rows, Dataset data, int[] order, int start)
+    {
+        var correct = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            int predicted;
+            if (Outputs == 1)
+            {
+                predicted = outputs[i] > (Loss.Objective.IsBinaryCrossEntropyWithLogits ? 0f : 0.5f) ? 1 : 0;
+            }
+            else
+            {
+                predicted = 0;
+                for (var j = 1; j < Outputs; j++)
+                    if (outputs[j * rows + i] > outputs[predicted * rows + i]) predicted = j;
+            }
+
+            if (predicted == data.ClassOf(order[start + i])) correct++;
+        }
+
+        return correct;
     }
 
     /// <summary>True when outputs are classes: one-hot targets (several outputs), or one output read as a probability.</summary>

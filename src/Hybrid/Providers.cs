@@ -151,6 +151,26 @@ public static class Providers
         };
     }
 
+    static readonly FastKernels<float> SimdFloat = new(SimdInstance, "simd");
+    static readonly FastKernels<double> SimdDouble = new(SimdInstance, "simd");
+    static readonly FastKernels<float> OpenBlasFloat = new(OpenBlasInstance, "openblas");
+    static readonly FastKernels<double> OpenBlasDouble = new(OpenBlasInstance, "openblas");
+
+    /// <summary>The training-step kernels of the active provider (float32 or float64).</summary>
+    public static Core.IKernels<T> Kernels<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        EnsureInitialized();
+        object kernels = (Active, typeof(T)) switch
+        {
+            (ProviderKind.Simd, var t) when t == typeof(float) => SimdFloat,
+            (ProviderKind.Simd, var t) when t == typeof(double) => SimdDouble,
+            (ProviderKind.OpenBlas, var t) when t == typeof(float) => OpenBlasFloat,
+            (ProviderKind.OpenBlas, var t) when t == typeof(double) => OpenBlasDouble,
+            _ => Core.ManagedKernels<T>.Instance,
+        };
+        return (Core.IKernels<T>)kernels;
+    }
+
     /// <summary>Whether a provider can run here (for <see cref="ProviderKind.Best"/>: always).</summary>
     public static bool IsAvailable(ProviderKind kind) => kind switch
     {

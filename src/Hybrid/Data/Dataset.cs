@@ -148,10 +148,31 @@ public sealed class Dataset
         return (x, y);
     }
 
-    static void Gather(float[] source, int width, int[] order, int start, int size, Matrix<float> into)
+    /// <summary>Copies rows <paramref name="order"/>[start …] column-major into spans of size × FeatureCount and size × TargetCount.</summary>
+    internal void Batch(int[] order, int start, int size, Span<float> x, Span<float> y)
     {
-        // MathNet stores column-major: element (i, j) of a size-row matrix is at j*size + i.
-        var data = into.AsColumnMajorArray();
+        Gather(features, FeatureCount, order, start, size, x);
+        Gather(targets, TargetCount, order, start, size, y);
+    }
+
+    /// <summary>The class of sample <paramref name="index"/>: its label, or the largest target (1 when a single target is above 0.5).</summary>
+    internal int ClassOf(int index)
+    {
+        if (labels is not null) return labels[index];
+        var row = targets.AsSpan(index * TargetCount, TargetCount);
+        if (TargetCount == 1) return row[0] > 0.5f ? 1 : 0;
+        var best = 0;
+        for (var j = 1; j < row.Length; j++)
+            if (row[j] > row[best]) best = j;
+        return best;
+    }
+
+    static void Gather(float[] source, int width, int[] order, int start, int size, Matrix<float> into) =>
+        Gather(source, width, order, start, size, into.AsColumnMajorArray());
+
+    static void Gather(float[] source, int width, int[] order, int start, int size, Span<float> data)
+    {
+        // Column-major: element (i, j) of a size-row matrix is at j*size + i.
         for (var i = 0; i < size; i++)
         {
             var row = order[start + i] * width;

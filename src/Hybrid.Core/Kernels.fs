@@ -1,0 +1,282 @@
+namespace Hybrid.Core
+
+open System
+open System.Numerics
+open MathNet.Numerics.Providers.LinearAlgebra
+
+/// Memory that kernels compute in. A CPU provider's buffer is a plain array (possibly a MathNet matrix's own
+/// storage, shared without a copy); a device provider's would live on the device, and only Upload and
+/// Download would cross over, so a training step never copies per operation.
+[<AbstractClass>]
+type Buffer<'T>(length: int) =
+    /// Number of elements.
+    member _.Length = length
+    /// Copies host values into the buffer.
+    abstract Upload: source: ReadOnlySpan<'T> -> unit
+    /// Copies the buffer's values to the host.
+    abstract Download: destination: Span<'T> -> unit
+
+/// A buffer over a host array.
+type HostBuffer<'T>(data: 'T[]) =
+    inherit Buffer<'T>(data.Length)
+    /// The array itself.
+    member _.Data = data
+    override _.Upload source = source.CopyTo(Span<'T>(data))
+
+    override _.Download destination =
+        ReadOnlySpan<'T>(data).CopyTo destination
+
+/// The operations of a training step, over flat column-major buffers: what a matrix provider implements so
+/// that the whole hot path (products, bias, activations, loss, reductions, optimizer updates) runs on it.
+/// m×n matrices are stored column-major with leading dimension m.
+type IKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>> =
+    /// The provider's name.
+    abstract Name: string
+    /// A zeroed buffer of length elements.
+    abstract Allocate: length: int -> Buffer<'T>
+    /// A buffer over host storage (on a CPU provider the same memory, without a copy).
+    abstract Wrap: data: 'T[] -> Buffer<'T>
+
+    /// C (m×n) = alpha·op(A)·op(B) + beta·C, op(A) m×k, op(B) k×n; A and B stored with no padding.
+    abstract Gemm:
+        transA: bool *
+        transB: bool *
+        m: int *
+        n: int *
+        k: int *
+        alpha: 'T *
+        a: Buffer<'T> *
+        b: Buffer<'T> *
+        beta: 'T *
+        c: Buffer<'T> ->
+            unit
+
+    /// C[i, j] += bias[j] for an m×n C.
+    abstract AddRowVector: m: int * n: int * bias: Buffer<'T> * c: Buffer<'T> -> unit
+    /// into[j] = Σᵢ A[i, j] for an m×n A (a bias gradient).
+    abstract ColumnSums: m: int * n: int * a: Buffer<'T> * into: Buffer<'T> -> unit
+    /// y = f(x) for the first count elements.
+    abstract Activate: kind: ActivationKind * count: int * x: Buffer<'T> * y: Buffer<'T> -> unit
+
+    /// dx = dy ⊙ f′(x), given x and y = f(x).
+    abstract ActivateBackward:
+        kind: ActivationKind * count: int * x: Buffer<'T> * y: Buffer<'T> * dy: Buffer<'T> * dx: Buffer<'T> -> unit
+
+    /// y = x ⊙ mask for the first count elements (dropout, forward and backward).
+    abstract Multiply: count: int * x: Buffer<'T> * mask: Buffer<'T> * y: Buffer<'T> -> unit
+
+    /// For logits Z (m×k) and target rows T: the mean cross-entropy −(1/m)Σ T ⊙ logSoftmax(Z), and its
+    /// gradient G = (softmax(Z) ⊙ ΣⱼTⱼ − T)/m.
+    abstract SoftmaxCrossEntropy:
+        m: int * k: int * logits: Buffer<'T> * targets: Buffer<'T> * gradient: Buffer<'T> -> float
+
+    /// mean((P − T)²) over count elements, and its gradient 2(P − T)/count.
+    abstract MeanSquaredError: count: int * prediction: Buffer<'T> * targets: Buffer<'T> * gradient: Buffer<'T> -> float
+    /// Σ x² over count elements.
+    abstract SumOfSquares: count: int * x: Buffer<'T> -> float
+    /// x ← c·x for count elements.
+    abstract Scale: count: int * c: 'T * x: Buffer<'T> -> unit
+
+    /// One optimizer update of a parameter p from its gradient g and buffers m, v; n is its step number (from 1).
+    abstract Update:
+        optimizer: Optimizer * lr: float * n: int * p: Buffer<'T> * g: Buffer<'T> * m: Buffer<'T> * v: Buffer<'T> ->
+            unit
+
+/// Elementwise rules shared by every kernel implementation: one definition of each activation and its slope,
+/// the same as the graph's ops (Activation module), so both training paths compute the same numbers.
+[<RequireQualifiedAccess>]
+module Kernel =
+
+    /// f(x) for an activation (softmax is row-wise and has no elementwise form).
+    let activate<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (kind: ActivationKind)
+        (v: 'T)
+        : 'T =
+        match kind with
+        | ReLU -> 'T.Max(v, 'T.Zero)
+        | LeakyReLU alpha ->
+            if Tensor.greater v 'T.Zero then
+                v
+            else
+                Tensor.ofFloat<'T> alpha * v
+        | Sigmoid -> Activation.logistic v
+        | Tanh -> 'T.Tanh v
+        | Softplus ->
+            let tail = 'T.LogP1('T.Exp(-'T.Abs v))
+            'T.Max(v, 'T.Zero) + tail
+        | Softmax -> invalidOp "softmax is applied to whole rows, not elementwise"
+
+    /// f′(x) given x and y = f(x).
+    let derivative<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (kind: ActivationKind)
+        (x: 'T)
+        (y: 'T)
+        : 'T =
+        match kind with
+        | ReLU -> if Tensor.greater x 'T.Zero then 'T.One else 'T.Zero
+        | LeakyReLU alpha ->
+            if Tensor.greater x 'T.Zero then
+                'T.One
+            else
+                Tensor.ofFloat<'T> alpha
+        | Sigmoid -> y * ('T.One - y)
+        | Tanh -> 'T.One - y * y
+        | Softplus -> Activation.logistic x
+        | Softmax -> invalidOp "softmax is applied to whole rows, not elementwise"
+
+    /// Row-wise softmax cross-entropy of m×k logits against targets, column-major: returns the mean loss and
+    /// writes the gradient (softmax ⊙ ΣⱼTⱼ − T)/m. Each row is shifted by its maximum, so exp never overflows.
+    let softmaxCrossEntropy<'T
+        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (m: int)
+        (k: int)
+        (z: 'T[])
+        (t: 'T[])
+        (g: 'T[])
+        : float =
+        let invM = Tensor.ofFloat<'T>(1.0 / float m)
+        let mutable total = 0.0
+
+        for i in 0 .. m - 1 do
+            let mutable top = z[i]
+
+            for j in 1 .. k - 1 do
+                top <- 'T.Max(top, z[j * m + i])
+
+            let mutable sum = 'T.Zero
+            let mutable mass = 'T.Zero
+
+            for j in 0 .. k - 1 do
+                let shifted = z[j * m + i] - top
+                let e = 'T.Exp shifted
+                sum <- sum + e
+                mass <- mass + t[j * m + i]
+
+            let lse = 'T.Log sum
+
+            for j in 0 .. k - 1 do
+                let shifted = z[j * m + i] - top
+                let logp = shifted - lse
+                let weighted = t[j * m + i] * logp
+                total <- total - Tensor.toFloat weighted
+                let p = 'T.Exp logp
+                let scaled = p * mass
+                let residual = scaled - t[j * m + i]
+                g[j * m + i] <- residual * invM
+
+        total / float m
+
+/// Kernels in plain .NET loops over host arrays, with MathNet's managed matrix product: the reference
+/// the faster providers are checked against.
+type ManagedKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+    () =
+    let host (b: Buffer<'T>) =
+        match b with
+        | :? HostBuffer<'T> as h -> h.Data
+        | _ -> invalidArg "b" "the managed kernels compute on host buffers only"
+
+    let gemmProvider =
+        match box ManagedLinearAlgebraProvider.Instance with
+        | :? ILinearAlgebraProvider<'T> as p -> p
+        | _ -> invalidOp $"MathNet has no managed provider for {typeof<'T>.Name}"
+
+    /// The shared instance.
+    static member val Instance = ManagedKernels<'T>()
+
+    interface IKernels<'T> with
+        member _.Name = "managed"
+        member _.Allocate length = HostBuffer(Array.zeroCreate length)
+        member _.Wrap data = HostBuffer data
+
+        member _.Gemm(transA, transB, m, n, k, alpha, a, b, beta, c) =
+            let ra, ca = (if transA then k, m else m, k)
+            let rb, cb = (if transB then n, k else k, n)
+
+            let ta =
+                if transA then
+                    Transpose.Transpose
+                else
+                    Transpose.DontTranspose
+
+            let tb =
+                if transB then
+                    Transpose.Transpose
+                else
+                    Transpose.DontTranspose
+
+            gemmProvider.MatrixMultiplyWithUpdate(ta, tb, alpha, host a, ra, ca, host b, rb, cb, beta, host c)
+
+        member _.AddRowVector(m, n, bias, c) =
+            let b, c = host bias, host c
+
+            for j in 0 .. n - 1 do
+                for i in 0 .. m - 1 do
+                    c[j * m + i] <- c[j * m + i] + b[j]
+
+        member _.ColumnSums(m, n, a, into) =
+            let a, s = host a, host into
+
+            for j in 0 .. n - 1 do
+                let mutable total = 'T.Zero
+
+                for i in 0 .. m - 1 do
+                    total <- total + a[j * m + i]
+
+                s[j] <- total
+
+        member _.Activate(kind, count, x, y) =
+            let x, y = host x, host y
+
+            for i in 0 .. count - 1 do
+                y[i] <- Kernel.activate kind x[i]
+
+        member _.ActivateBackward(kind, count, x, y, dy, dx) =
+            let x, y, dy, dx = host x, host y, host dy, host dx
+
+            for i in 0 .. count - 1 do
+                let slope = Kernel.derivative kind x[i] y[i]
+                dx[i] <- dy[i] * slope
+
+        member _.Multiply(count, x, mask, y) =
+            let x, mask, y = host x, host mask, host y
+
+            for i in 0 .. count - 1 do
+                y[i] <- x[i] * mask[i]
+
+        member _.SoftmaxCrossEntropy(m, k, logits, targets, gradient) =
+            Kernel.softmaxCrossEntropy m k (host logits) (host targets) (host gradient)
+
+        member _.MeanSquaredError(count, prediction, targets, gradient) =
+            let p, t, g = host prediction, host targets, host gradient
+            let scale = Tensor.ofFloat<'T>(2.0 / float count)
+            let mutable total = 0.0
+
+            for i in 0 .. count - 1 do
+                let d = p[i] - t[i]
+                let wide = Tensor.toFloat d
+                total <- total + wide * wide
+                g[i] <- scale * d
+
+            total / float count
+
+        member _.SumOfSquares(count, x) =
+            let x = host x
+            let mutable total = 0.0
+
+            for i in 0 .. count - 1 do
+                let v = Tensor.toFloat x[i]
+                total <- total + v * v
+
+            total
+
+        member _.Scale(count, c, x) =
+            let x = host x
+
+            for i in 0 .. count - 1 do
+                x[i] <- c * x[i]
+
+        member _.Update(optimizer, lr, n, p, g, m, v) =
+            match optimizer with
+            | Sgd s -> Update.sgd s lr n (host p) (host g) (host m)
+            | RmsProp s -> Update.rmsProp s lr (host p) (host g) (host m) (host v)
+            | Adam s -> Update.adam s lr n (host p) (host g) (host m) (host v)

@@ -1,0 +1,203 @@
+namespace Hybrid.Core
+
+open System
+open System.Collections.Generic
+open MathNet.Numerics.LinearAlgebra
+
+/// The buffers of one batch size: each layer's output and its gradient, the batch itself, dropout masks.
+type internal Workspace<'T
+    when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>> =
+    {
+        Rows: int
+        X: Buffer<'T>
+        Y: Buffer<'T>
+        /// Outputs[i] is layer i's output (Outputs[0] is X's successor); Gradients[i] its gradient.
+        Outputs: Buffer<'T>[]
+        Gradients: Buffer<'T>[]
+        Masks: Buffer<'T>[]
+        /// Host copies of the final outputs, for accuracy.
+        Host: 'T[]
+    }
+
+/// A training step without a graph: the forward and backward passes of a sequential model fused layer by
+/// layer into buffers allocated once, every operation on a provider's kernels, the same mathematics as the
+/// graph's ops (and checked against them). After the first step of each batch size, a step allocates nothing.
+/// Supports dense, elementwise activation and dropout layers under SoftmaxCrossEntropy or MeanSquaredError.
+type FusedTrainer<'T
+    when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>>
+    (model: Model<'T>, objective: Objective, optimizer: Optimizer, clipNorm: float option) =
+
+    let widths = Model.widths model.Inputs model.Specs
+    let parameters = Model.parameters model |> Array.map snd
+    // Parameters and their gradients and optimizer moments, as buffers over the model's own storage.
+    let values =
+        parameters |> Array.map (fun p -> HostBuffer(Tensor.data p.Value) :> Buffer<'T>)
+
+    let grads =
+        parameters
+        |> Array.map (fun p -> HostBuffer(Array.zeroCreate<'T> p.Shape.Count) :> Buffer<'T>)
+
+    let firsts =
+        parameters
+        |> Array.map (fun p -> HostBuffer(Array.zeroCreate<'T> p.Shape.Count) :> Buffer<'T>)
+
+    let seconds =
+        parameters
+        |> Array.map (fun p -> HostBuffer(Array.zeroCreate<'T> p.Shape.Count) :> Buffer<'T>)
+
+    let mutable steps = 0
+
+    // Which parameter pair each dense layer owns.
+    let denseIndex =
+        let mutable next = 0
+
+        model.Specs
+        |> Array.map (fun spec ->
+            match spec with
+            | Dense _ ->
+                next <- next + 2
+                next - 2
+            | _ -> -1)
+
+    let workspaces = Dictionary<int, Workspace<'T>>()
+
+    let workspace (kernels: IKernels<'T>) rows =
+        match workspaces.TryGetValue rows with
+        | true, w -> w
+        | _ ->
+            let alloc n = kernels.Allocate(rows * n)
+
+            let w =
+                {
+                    Rows = rows
+                    X = alloc model.Inputs
+                    Y = alloc (Array.last widths)
+                    Outputs = widths[1..] |> Array.map alloc
+                    Gradients = widths[1..] |> Array.map alloc
+                    Masks = widths[1..] |> Array.map alloc
+                    Host = Array.zeroCreate (rows * Array.last widths)
+                }
+
+            workspaces[rows] <- w
+            w
+
+    /// True when the model and objective can be trained by a fused step.
+    static member Supports(model: Model<'T>, objective: Objective) =
+        (objective = SoftmaxCrossEntropy || objective = MeanSquaredError)
+        && model.Specs
+           |> Array.forall (fun s ->
+               match s with
+               | Activation Softmax -> false
+               | _ -> true)
+
+    /// Optimizer steps taken.
+    member _.Steps = steps
+
+    /// One step on a batch whose rows are given by fill, which writes the features (rows × inputs) and targets
+    /// (rows × outputs) column-major into the spans it is handed. Returns the batch's mean loss before the update;
+    /// outputs receives the batch's raw outputs (column-major) for accuracy. A non-finite loss updates nothing.
+    member _.Step
+        (kernels: IKernels<'T>, rows: int, fill: Action<Span<'T>, Span<'T>>, lr: float, rng: Random, outputs: Span<'T>)
+        : float =
+        if not (FusedTrainer<'T>.Supports(model, objective)) then
+            invalidOp "FusedTrainer: the model has a layer or loss the fused step does not support; use Training.step"
+
+        let w = workspace kernels rows
+
+        match w.X, w.Y with
+        | (:? HostBuffer<'T> as x), (:? HostBuffer<'T> as y) -> fill.Invoke(Span<'T>(x.Data), Span<'T>(y.Data))
+        | _ -> invalidOp "FusedTrainer: batches are filled on the host"
+
+        // Forward: each layer reads the previous output (the batch for layer 0).
+        let input i = if i = 0 then w.X else w.Outputs[i - 1]
+
+        for i in 0 .. model.Specs.Length - 1 do
+            let n = widths[i + 1]
+            let out = w.Outputs[i]
+
+            match model.Specs[i] with
+            | Dense _ ->
+                let k = denseIndex[i]
+                kernels.Gemm(false, true, rows, n, widths[i], 'T.One, input i, values[k], 'T.Zero, out)
+                kernels.AddRowVector(rows, n, values[k + 1], out)
+            | Activation kind -> kernels.Activate(kind, rows * n, input i, out)
+            | Dropout rate ->
+                // The same draws, in the same order, as the graph's dropout (Layer.dropoutMask).
+                let keep = Tensor.ofFloat<'T>(1.0 / (1.0 - rate))
+
+                match w.Masks[i] with
+                | :? HostBuffer<'T> as mask ->
+                    for r in 0 .. rows - 1 do
+                        for c in 0 .. n - 1 do
+                            mask.Data[c * rows + r] <-
+                                if rate = 0.0 then 'T.One // the graph draws nothing for a zero rate
+                                elif rng.NextDouble() >= rate then keep
+                                else 'T.Zero
+                | _ -> invalidOp "FusedTrainer: dropout masks are drawn on the host"
+
+                kernels.Multiply(rows * n, input i, w.Masks[i], out)
+
+        let last = model.Specs.Length - 1
+        let k = Array.last widths
+
+        let loss =
+            match objective with
+            | SoftmaxCrossEntropy -> kernels.SoftmaxCrossEntropy(rows, k, w.Outputs[last], w.Y, w.Gradients[last])
+            | _ -> kernels.MeanSquaredError(rows * k, w.Outputs[last], w.Y, w.Gradients[last])
+
+        w.Outputs[last].Download(outputs)
+
+        if Double.IsFinite loss then
+            // Backward: Gradients[i] holds dL/d(output of layer i); each layer writes its input's gradient.
+            for i in last .. -1 .. 0 do
+                let n = widths[i + 1]
+                let g = w.Gradients[i]
+                let needInput = i > 0
+
+                match model.Specs[i] with
+                | Dense _ ->
+                    let p = denseIndex[i]
+                    // dW = Gᵀ·input (out × in), db = column sums of G, dInput = G·W.
+                    kernels.Gemm(true, false, n, widths[i], rows, 'T.One, g, input i, 'T.Zero, grads[p])
+                    kernels.ColumnSums(rows, n, g, grads[p + 1])
+
+                    if needInput then
+                        kernels.Gemm(
+                            false,
+                            false,
+                            rows,
+                            widths[i],
+                            n,
+                            'T.One,
+                            g,
+                            values[p],
+                            'T.Zero,
+                            w.Gradients[i - 1]
+                        )
+                | Activation kind ->
+                    if needInput then
+                        kernels.ActivateBackward(kind, rows * n, input i, w.Outputs[i], g, w.Gradients[i - 1])
+                | Dropout _ ->
+                    if needInput then
+                        kernels.Multiply(rows * n, g, w.Masks[i], w.Gradients[i - 1])
+
+            match clipNorm with
+            | Some maxNorm ->
+                let mutable total = 0.0
+
+                for g in grads do
+                    total <- total + kernels.SumOfSquares(g.Length, g)
+
+                let factor = maxNorm / (sqrt total + 1e-6)
+
+                if factor < 1.0 then
+                    for g in grads do
+                        kernels.Scale(g.Length, Tensor.ofFloat factor, g)
+            | None -> ()
+
+            steps <- steps + 1
+
+            for p in 0 .. parameters.Length - 1 do
+                kernels.Update(optimizer, lr, steps, values[p], grads[p], firsts[p], seconds[p])
+
+        loss

@@ -1,0 +1,204 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using Hybrid.Core;
+using MathNet.Numerics.Providers.LinearAlgebra;
+
+namespace Hybrid.LinearAlgebra;
+
+/// <summary>
+/// The training-step kernels on host memory with vector instructions: matrix products by a provider
+/// (<see cref="SimdProvider"/> or <see cref="OpenBlasProvider"/>), elementwise work by <see cref="TensorPrimitives"/>
+/// and Vector256 loops. Every rule has the same operation order as the managed reference, so results agree to rounding.
+/// </summary>
+public sealed class FastKernels<T> : IKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly ILinearAlgebraProvider<T> products;
+
+    /// <summary>Kernels whose matrix products run on <paramref name="products"/>.</summary>
+    public FastKernels(ILinearAlgebraProvider<T> products, string name)
+    {
+        this.products = products;
+        Name = name;
+    }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    static T[] Host(Core.Buffer<T> b) =>
+        b is HostBuffer<T> h ? h.Data : throw new ArgumentException("these kernels compute on host buffers only", nameof(b));
+
+    /// <inheritdoc/>
+    public Core.Buffer<T> Allocate(int length) => new HostBuffer<T>(new T[length]);
+
+    /// <inheritdoc/>
+    public Core.Buffer<T> Wrap(T[] data) => new HostBuffer<T>(data);
+
+    /// <inheritdoc/>
+    public void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, Core.Buffer<T> a, Core.Buffer<T> b, T beta, Core.Buffer<T> c)
+    {
+        var (ra, ca) = transA ? (k, m) : (m, k);
+        var (rb, cb) = transB ? (n, k) : (k, n);
+        products.MatrixMultiplyWithUpdate(transA ? Transpose.Transpose : Transpose.DontTranspose,
+            transB ? Transpose.Transpose : Transpose.DontTranspose, alpha, Host(a), ra, ca, Host(b), rb, cb, beta, Host(c));
+    }
+
+    /// <inheritdoc/>
+    public void AddRowVector(int m, int n, Core.Buffer<T> bias, Core.Buffer<T> c)
+    {
+        var b = Host(bias);
+        var data = Host(c);
+        for (var j = 0; j < n; j++)
+        {
+            var column = data.AsSpan(j * m, m);
+            TensorPrimitives.Add(column, b[j], column);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void ColumnSums(int m, int n, Core.Buffer<T> a, Core.Buffer<T> into)
+    {
+        var data = Host(a);
+        var sums = Host(into);
+        for (var j = 0; j < n; j++) sums[j] = TensorPrimitives.Sum<T>(data.AsSpan(j * m, m));
+    }
+
+    /// <inheritdoc/>
+    public void Activate(ActivationKind kind, int count, Core.Buffer<T> x, Core.Buffer<T> y)
+    {
+        var xs = Host(x).AsSpan(0, count);
+        var ys = Host(y).AsSpan(0, count);
+        if (kind.IsReLU)
+        {
+            TensorPrimitives.Max(xs, T.Zero, ys);
+            return;
+        }
+
+        if (kind.IsTanh)
+        {
+            TensorPrimitives.Tanh<T>(xs, ys);
+            return;
+        }
+
+        for (var i = 0; i < count; i++) ys[i] = Kernel.activate(kind, xs[i]);
+    }
+
+    /// <inheritdoc/>
+    public void ActivateBackward(ActivationKind kind, int count, Core.Buffer<T> x, Core.Buffer<T> y, Core.Buffer<T> dy, Core.Buffer<T> dx)
+    {
+        var xs = Host(x).AsSpan(0, count);
+        var ys = Host(y).AsSpan(0, count);
+        var gs = Host(dy).AsSpan(0, count);
+        var outs = Host(dx).AsSpan(0, count);
+        var i = 0;
+        var w = Vector256<T>.Count;
+        if (Vector256.IsHardwareAccelerated && (kind.IsReLU || kind.IsTanh || kind.IsSigmoid))
+        {
+            for (; i <= count - w; i += w)
+            {
+                var g = Vector256.Create<T>(gs[i..]);
+                Vector256<T> r;
+                if (kind.IsReLU)
+                {
+                    r = Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Create<T>(xs[i..]), Vector256<T>.Zero), g, Vector256<T>.Zero);
+                }
+                else
+                {
+                    var v = Vector256.Create<T>(ys[i..]);
+                    // The same order as the scalar rule: slope first, then g·slope.
+                    var slope = kind.IsTanh ? Vector256<T>.One - v * v : v * (Vector256<T>.One - v);
+                    r = g * slope;
+                }
+
+                r.CopyTo(outs[i..]);
+            }
+        }
+
+        for (; i < count; i++) outs[i] = gs[i] * Kernel.derivative(kind, xs[i], ys[i]);
+    }
+
+    /// <inheritdoc/>
+    public void Multiply(int count, Core.Buffer<T> x, Core.Buffer<T> mask, Core.Buffer<T> y) =>
+        TensorPrimitives.Multiply<T>(Host(x).AsSpan(0, count), Host(mask).AsSpan(0, count), Host(y).AsSpan(0, count));
+
+    /// <inheritdoc/>
+    public double SoftmaxCrossEntropy(int m, int k, Core.Buffer<T> logits, Core.Buffer<T> targets, Core.Buffer<T> gradient) =>
+        Kernel.softmaxCrossEntropy(m, k, Host(logits), Host(targets), Host(gradient));
+
+    /// <inheritdoc/>
+    public double MeanSquaredError(int count, Core.Buffer<T> prediction, Core.Buffer<T> targets, Core.Buffer<T> gradient) =>
+        ((IKernels<T>)ManagedKernels<T>.Instance).MeanSquaredError(count, prediction, targets, gradient);
+
+    /// <inheritdoc/>
+    public double SumOfSquares(int count, Core.Buffer<T> x) => double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(Host(x).AsSpan(0, count)));
+
+    /// <inheritdoc/>
+    public void Scale(int count, T c, Core.Buffer<T> x)
+    {
+        var xs = Host(x).AsSpan(0, count);
+        TensorPrimitives.Multiply(xs, c, xs);
+    }
+
+    /// <inheritdoc/>
+    public void Update(Core.Optimizer optimizer, double lr, int n, Core.Buffer<T> p, Core.Buffer<T> g, Core.Buffer<T> m, Core.Buffer<T> v)
+    {
+        if (optimizer is Core.Optimizer.Adam adam) Adam(adam.Item, lr, n, Host(p), Host(g), Host(m), Host(v));
+        else ((IKernels<T>)ManagedKernels<T>.Instance).Update(optimizer, lr, n, p, g, m, v);
+    }
+
+    /// <summary>Adam (and AdamW) with Vector256, step for step the scalar rule's operations (see Optim.fs), so bit-identical.</summary>
+    static void Adam(AdamSettings s, double lr, int n, T[] p, T[] g, T[] m, T[] v)
+    {
+        T C(double x) => T.CreateTruncating(x);
+        T b1 = C(s.Beta1), b2 = C(s.Beta2), eps = C(s.Eps), wd = C(s.WeightDecay);
+        T rest1 = T.One - b1, rest2 = T.One - b2;
+        var stepSize = C(lr / (1.0 - Math.Pow(s.Beta1, n)));
+        var correction2 = C(Math.Sqrt(1.0 - Math.Pow(s.Beta2, n)));
+        var shrink = C(1.0 - lr * s.WeightDecay);
+        var i = 0;
+        var w = Vector256<T>.Count;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= p.Length - w; i += w)
+            {
+                var pv = Vector256.Create<T>(p.AsSpan(i));
+                Vector256<T> d;
+                if (s.Decoupled)
+                {
+                    pv *= shrink;
+                    d = Vector256.Create<T>(g.AsSpan(i));
+                }
+                else
+                {
+                    d = Vector256.Create<T>(g.AsSpan(i)) + wd * pv;
+                }
+
+                var mv = b1 * Vector256.Create<T>(m.AsSpan(i)) + rest1 * d;
+                var vv = b2 * Vector256.Create<T>(v.AsSpan(i)) + rest2 * d * d;
+                var denominator = Vector256.Sqrt(vv) / correction2 + Vector256.Create(eps);
+                pv -= stepSize * (mv / denominator);
+                mv.CopyTo(m.AsSpan(i));
+                vv.CopyTo(v.AsSpan(i));
+                pv.CopyTo(p.AsSpan(i));
+            }
+        }
+
+        for (; i < p.Length; i++)
+        {
+            T d;
+            if (s.Decoupled)
+            {
+                p[i] *= shrink;
+                d = g[i];
+            }
+            else
+            {
+                d = g[i] + wd * p[i];
+            }
+
+            m[i] = b1 * m[i] + rest1 * d;
+            v[i] = b2 * v[i] + rest2 * d * d;
+            p[i] -= stepSize * (m[i] / (T.Sqrt(v[i]) / correction2 + eps));
+        }
+    }
+}

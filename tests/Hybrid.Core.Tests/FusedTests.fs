@@ -1,0 +1,88 @@
+/// The fused training step computes what the graph computes.
+module Hybrid.Core.Tests.FusedTests
+
+open System
+open Xunit
+open FsCheck
+open FsCheck.FSharp
+open MathNet.Numerics.LinearAlgebra
+open Hybrid.Core
+open Hybrid.Core.Tests.Generators
+
+/// A small network: dims [batch; inputs; hidden; outputs; variant].
+let private network (d: int[]) =
+    let act =
+        match d[4] % 4 with
+        | 0 -> ReLU
+        | 1 -> Tanh
+        | 2 -> Sigmoid
+        | _ -> LeakyReLU 0.1
+
+    [|
+        Dense(d[2], GlorotUniform, GlorotUniform)
+        Activation act
+        Dropout(if d[4] % 2 = 0 then 0.3 else 0.0)
+        Dense(d[3], GlorotUniform, GlorotUniform)
+    |]
+
+let private optimizers =
+    [
+        Optimizer.adam 0.01
+        Optimizer.nesterov 0.1 0.9
+        Optimizer.rmsProp 0.01 |> Optimizer.withWeightDecay 0.01
+        Optimizer.adamW 0.01 0.1
+    ]
+
+/// Parameters after three steps on the same batch, by the graph or by the fused trainer.
+let private train fused (objective: Objective) optimizer clip (case: Case) =
+    let d = case.Dims
+    let model = Model.create<float> (Random d[4]) d[1] (network d)
+    let x, y = case.Inputs[0], case.Inputs[1]
+    let rng = Random 9
+
+    if fused then
+        let trainer = FusedTrainer(model, objective, optimizer, clip)
+        let outputs = Array.zeroCreate (x.RowCount * y.ColumnCount)
+
+        let fill =
+            Action<Span<float>, Span<float>>(fun xs ys ->
+                x.AsColumnMajorArray().CopyTo xs
+                y.AsColumnMajorArray().CopyTo ys)
+
+        for _ in 1..3 do
+            trainer.Step(ManagedKernels<float>.Instance, x.RowCount, fill, 0.05, rng, Span outputs)
+            |> ignore
+    else
+        let state = OptimizerState(optimizer, Model.parameters model |> Array.map snd)
+
+        for _ in 1..3 do
+            Training.step model objective state clip 0.05 rng x y
+            |> ignore<struct (float * _)>
+
+    Model.parameters model |> Array.map (fun (_, p) -> p.Value)
+
+let private batches =
+    cases 5 (fun d -> [| (d[0], d[1], Domain.any); (d[0], d[3], Domain.unit) |])
+
+[<Fact>]
+let ``the fused step updates the parameters exactly as the graph step does`` () =
+    for objective in [ SoftmaxCrossEntropy; MeanSquaredError ] do
+        for optimizer in optimizers do
+            for clip in [ None; Some 0.5 ] do
+                check batches (fun case ->
+                    let graph = train false objective optimizer clip case
+                    let fused = train true objective optimizer clip case
+
+                    Array.forall2 (close 1e-10) graph fused
+                    |> Prop.label $"{objective} {optimizer} clip {clip}")
+
+[<Fact>]
+let ``the fused step refuses a softmax layer, which only the graph can train`` () =
+    let model =
+        Model.create<float> (Random 1) 3 [| Dense(2, Zeros, Zeros); Activation Softmax |]
+
+    Assert.False(FusedTrainer<float>.Supports(model, SoftmaxCrossEntropy))
+
+    Assert.False(
+        FusedTrainer<float>.Supports(Model.create<float> (Random 1) 3 [| Dense(2, Zeros, Zeros) |], BinaryCrossEntropy)
+    )
