@@ -6,6 +6,8 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(GraphCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(ProviderOptions.Command());
 var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
 try
 {

@@ -19,6 +19,32 @@ static class ProviderOptions
     public static Option<int?> Threads() =>
         new("--threads") { Description = "Threads for matrix products (default: OPENBLAS_NUM_THREADS, else all cores)." };
 
+    /// <summary><c>hybrid providers</c>: which providers can run here, and the one --provider best picks.</summary>
+    public static Command Command()
+    {
+        var provider = Provider();
+        var command = new Command("providers", "List the matrix providers and whether each can run here.") { provider };
+        command.SetAction(parse =>
+        {
+            foreach (var kind in new[] { ProviderKind.Managed, ProviderKind.Simd, ProviderKind.OpenBlas })
+            {
+                if (!Providers.IsAvailable(kind))
+                {
+                    Console.WriteLine($"{kind.ToString().ToLowerInvariant(),-9} not available");
+                    continue;
+                }
+
+                Providers.Use(kind);
+                Console.WriteLine($"{kind.ToString().ToLowerInvariant(),-9} {Providers.Describe()}");
+            }
+
+            Apply(parse.GetValue(provider)!, null);
+            Console.WriteLine($"active    {Providers.Describe()}");
+            return 0;
+        });
+        return command;
+    }
+
     /// <summary>Switches the provider; OpenBLAS missing gives the clear error naming the package to install.</summary>
     public static void Apply(string provider, int? threads)
     {
