@@ -9,14 +9,15 @@ type internal Workspace<'T
     when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>> =
     {
         Rows: int
+        /// The batch's features row-major (one sample after another): column-major, that is Xᵀ (inputs × rows).
         X: Buffer<'T>
+        /// X column-major, for a model whose first layer is not dense (elementwise layers need the usual layout).
+        XColumns: Buffer<'T>
         Y: Buffer<'T>
         /// Outputs[i] is layer i's output (Outputs[0] is X's successor); Gradients[i] its gradient.
         Outputs: Buffer<'T>[]
         Gradients: Buffer<'T>[]
         Masks: Buffer<'T>[]
-        /// Host copies of the final outputs, for accuracy.
-        Host: 'T[]
     }
 
 /// A training step without a graph: the forward and backward passes of a sequential model fused layer by
@@ -59,6 +60,13 @@ type FusedTrainer<'T
                 next - 2
             | _ -> -1)
 
+    // The batch arrives row-major, as samples are stored: a first dense layer reads it as Xᵀ through transposed
+    // products, so no transpose copy is made (and the gather is a plain copy per sample).
+    let firstIsDense =
+        match model.Specs[0] with
+        | Dense _ -> true
+        | _ -> false
+
     let workspaces = Dictionary<int, Workspace<'T>>()
 
     let workspace (kernels: IKernels<'T>) rows =
@@ -71,11 +79,11 @@ type FusedTrainer<'T
                 {
                     Rows = rows
                     X = alloc model.Inputs
+                    XColumns = (if firstIsDense then kernels.Allocate 0 else alloc model.Inputs)
                     Y = alloc (Array.last widths)
                     Outputs = widths[1..] |> Array.map alloc
                     Gradients = widths[1..] |> Array.map alloc
                     Masks = widths[1..] |> Array.map alloc
-                    Host = Array.zeroCreate (rows * Array.last widths)
                 }
 
             workspaces[rows] <- w
@@ -93,8 +101,8 @@ type FusedTrainer<'T
     /// Optimizer steps taken.
     member _.Steps = steps
 
-    /// One step on a batch whose rows are given by fill, which writes the features (rows × inputs) and targets
-    /// (rows × outputs) column-major into the spans it is handed. Returns the batch's mean loss before the update;
+    /// One step on a batch whose rows are given by fill, which writes the features (rows × inputs) row-major, one
+    /// sample after another, and the targets (rows × outputs) column-major into the spans it is handed. Returns the batch's mean loss before the update;
     /// outputs receives the batch's raw outputs (column-major) for accuracy. A non-finite loss updates nothing.
     member _.Step
         (kernels: IKernels<'T>, rows: int, fill: Action<Span<'T>, Span<'T>>, lr: float, rng: Random, outputs: Span<'T>)
@@ -108,8 +116,19 @@ type FusedTrainer<'T
         | (:? HostBuffer<'T> as x), (:? HostBuffer<'T> as y) -> fill.Invoke(Span<'T>(x.Data), Span<'T>(y.Data))
         | _ -> invalidOp "FusedTrainer: batches are filled on the host"
 
-        // Forward: each layer reads the previous output (the batch for layer 0).
-        let input i = if i = 0 then w.X else w.Outputs[i - 1]
+        if not firstIsDense then
+            match w.X, w.XColumns with
+            | (:? HostBuffer<'T> as x), (:? HostBuffer<'T> as c) ->
+                for r in 0 .. rows - 1 do
+                    for j in 0 .. model.Inputs - 1 do
+                        c.Data[j * rows + r] <- x.Data[r * model.Inputs + j]
+            | _ -> invalidOp "FusedTrainer: batches are filled on the host"
+
+        // Forward: each layer reads the previous output (the batch for layer 0, as Xᵀ when that layer is dense).
+        let input i =
+            if i > 0 then w.Outputs[i - 1]
+            elif firstIsDense then w.X
+            else w.XColumns
 
         for i in 0 .. model.Specs.Length - 1 do
             let n = widths[i + 1]
@@ -118,7 +137,8 @@ type FusedTrainer<'T
             match model.Specs[i] with
             | Dense _ ->
                 let k = denseIndex[i]
-                kernels.Gemm(false, true, rows, n, widths[i], 'T.One, input i, values[k], 'T.Zero, out)
+                // out = input·Wᵀ; for layer 0 the input is stored as Xᵀ.
+                kernels.Gemm((i = 0), true, rows, n, widths[i], 'T.One, input i, values[k], 'T.Zero, out)
                 kernels.AddRowVector(rows, n, values[k + 1], out)
             | Activation kind -> kernels.Activate(kind, rows * n, input i, out)
             | Dropout rate ->
@@ -158,7 +178,7 @@ type FusedTrainer<'T
                 | Dense _ ->
                     let p = denseIndex[i]
                     // dW = Gᵀ·input (out × in), db = column sums of G, dInput = G·W.
-                    kernels.Gemm(true, false, n, widths[i], rows, 'T.One, g, input i, 'T.Zero, grads[p])
+                    kernels.Gemm(true, (i = 0), n, widths[i], rows, 'T.One, g, input i, 'T.Zero, grads[p])
                     kernels.ColumnSums(rows, n, g, grads[p + 1])
 
                     if needInput then

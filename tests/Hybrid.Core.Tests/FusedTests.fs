@@ -46,7 +46,7 @@ let private train fused (objective: Objective) optimizer clip (case: Case) =
 
         let fill =
             Action<Span<float>, Span<float>>(fun xs ys ->
-                x.AsColumnMajorArray().CopyTo xs
+                x.ToRowMajorArray().CopyTo xs
                 y.AsColumnMajorArray().CopyTo ys)
 
         for _ in 1..3 do

@@ -148,10 +148,14 @@ public sealed class Dataset
         return (x, y);
     }
 
-    /// <summary>Copies rows <paramref name="order"/>[start …] column-major into spans of size × FeatureCount and size × TargetCount.</summary>
+    /// <summary>
+    /// Copies rows <paramref name="order"/>[start …]: features row-major (one sample after another, a plain copy each)
+    /// into <paramref name="x"/>, targets column-major into <paramref name="y"/>, as the fused training step takes them.
+    /// </summary>
     internal void Batch(int[] order, int start, int size, Span<float> x, Span<float> y)
     {
-        Gather(features, FeatureCount, order, start, size, x);
+        for (var i = 0; i < size; i++)
+            features.AsSpan(order[start + i] * FeatureCount, FeatureCount).CopyTo(x.Slice(i * FeatureCount, FeatureCount));
         Gather(targets, TargetCount, order, start, size, y);
     }
 

@@ -1,0 +1,52 @@
+using BenchmarkDotNet.Attributes;
+using Hybrid.Core;
+
+namespace Hybrid.Benchmarks;
+
+/// <summary>One fused training step of a 784-128-10 ReLU MLP (Adam, softmax cross-entropy) per provider and batch size.</summary>
+[MemoryDiagnoser]
+public class TrainingStepBenchmarks
+{
+    FusedTrainer<float>? trainer;
+    IKernels<float>? kernels;
+    float[] features = [], targets = [], outputs = [];
+    Action<Span<float>, Span<float>>? fill;
+    readonly Random rng = new(1);
+
+    /// <summary>The provider under test.</summary>
+    [Params(ProviderKind.Managed, ProviderKind.Simd, ProviderKind.OpenBlas)]
+    public ProviderKind Provider { get; set; }
+
+    /// <summary>Samples per batch.</summary>
+    [Params(64, 128)]
+    public int Batch { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        Providers.Threads = 2;
+        Providers.Use(Provider);
+        kernels = Providers.Kernels<float>();
+        var specs = new[]
+        {
+            LayerSpec.NewDense(128, Initializer.GlorotUniform, Initializer.Zeros), LayerSpec.NewActivation(ActivationKind.ReLU),
+            LayerSpec.NewDense(10, Initializer.GlorotUniform, Initializer.Zeros),
+        };
+        var model = Core.Model.create<float>(new Random(1), 784, specs);
+        trainer = new FusedTrainer<float>(model, Objective.SoftmaxCrossEntropy, OptimizerModule.adam(0.001), null);
+        var r = new Random(2);
+        features = Enumerable.Range(0, Batch * 784).Select(_ => (float)r.NextDouble()).ToArray();
+        targets = new float[Batch * 10]; // column-major; features are row-major, one sample after another
+        for (var i = 0; i < Batch; i++) targets[(i % 10) * Batch + i] = 1f;
+        outputs = new float[Batch * 10];
+        fill = (x, y) =>
+        {
+            features.CopyTo(x);
+            targets.CopyTo(y);
+        };
+    }
+
+    /// <summary>Forward, loss, backward and the Adam update of every parameter.</summary>
+    [Benchmark]
+    public double Step() => trainer!.Step(kernels!, Batch, fill!, 0.001, rng, outputs);
+}
