@@ -79,7 +79,11 @@ type FusedTrainer<'T
                 {
                     Rows = rows
                     X = alloc model.Inputs
-                    XColumns = (if firstIsDense then kernels.Allocate 0 else alloc model.Inputs)
+                    XColumns =
+                        (if firstIsDense then
+                             kernels.Allocate 0
+                         else
+                             alloc model.Inputs)
                     Y = alloc (Array.last widths)
                     Outputs = widths[1..] |> Array.map alloc
                     Gradients = widths[1..] |> Array.map alloc

@@ -94,23 +94,29 @@ public sealed class FastKernels<T> : IKernels<T> where T : unmanaged, IFloatingP
         var w = Vector256<T>.Count;
         if (Vector256.IsHardwareAccelerated && (kind.IsReLU || kind.IsTanh || kind.IsSigmoid))
         {
-            for (; i <= count - w; i += w)
+            unsafe
             {
-                var g = Vector256.Create<T>(gs[i..]);
-                Vector256<T> r;
-                if (kind.IsReLU)
+                fixed (T* px = xs, py = ys, pg = gs, po = outs)
                 {
-                    r = Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Create<T>(xs[i..]), Vector256<T>.Zero), g, Vector256<T>.Zero);
-                }
-                else
-                {
-                    var v = Vector256.Create<T>(ys[i..]);
-                    // The same order as the scalar rule: slope first, then g·slope.
-                    var slope = kind.IsTanh ? Vector256<T>.One - v * v : v * (Vector256<T>.One - v);
-                    r = g * slope;
-                }
+                    for (; i <= count - w; i += w)
+                    {
+                        var g = Vector256.Load(pg + i);
+                        Vector256<T> r;
+                        if (kind.IsReLU)
+                        {
+                            r = Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Load(px + i), Vector256<T>.Zero), g, Vector256<T>.Zero);
+                        }
+                        else
+                        {
+                            var v = Vector256.Load(py + i);
+                            // The same order as the scalar rule: slope first, then g·slope.
+                            var slope = kind.IsTanh ? Vector256<T>.One - v * v : v * (Vector256<T>.One - v);
+                            r = g * slope;
+                        }
 
-                r.CopyTo(outs[i..]);
+                        r.Store(po + i);
+                    }
+                }
             }
         }
 
@@ -153,33 +159,40 @@ public sealed class FastKernels<T> : IKernels<T> where T : unmanaged, IFloatingP
         T b1 = C(s.Beta1), b2 = C(s.Beta2), eps = C(s.Eps), wd = C(s.WeightDecay);
         T rest1 = T.One - b1, rest2 = T.One - b2;
         var stepSize = C(lr / (1.0 - Math.Pow(s.Beta1, n)));
-        var correction2 = C(Math.Sqrt(1.0 - Math.Pow(s.Beta2, n)));
+        var inverseCorrection2 = C(1.0 / Math.Sqrt(1.0 - Math.Pow(s.Beta2, n)));
         var shrink = C(1.0 - lr * s.WeightDecay);
         var i = 0;
         var w = Vector256<T>.Count;
         if (Vector256.IsHardwareAccelerated)
         {
-            for (; i <= p.Length - w; i += w)
+            unsafe
             {
-                var pv = Vector256.Create<T>(p.AsSpan(i));
-                Vector256<T> d;
-                if (s.Decoupled)
+                fixed (T* pp = p, pg = g, pm = m, pv2 = v)
                 {
-                    pv *= shrink;
-                    d = Vector256.Create<T>(g.AsSpan(i));
-                }
-                else
-                {
-                    d = Vector256.Create<T>(g.AsSpan(i)) + wd * pv;
-                }
+                    var vEps = Vector256.Create(eps);
+                    for (; i <= p.Length - w; i += w)
+                    {
+                        var pv = Vector256.Load(pp + i);
+                        Vector256<T> d;
+                        if (s.Decoupled)
+                        {
+                            pv *= shrink;
+                            d = Vector256.Load(pg + i);
+                        }
+                        else
+                        {
+                            d = Vector256.Load(pg + i) + wd * pv;
+                        }
 
-                var mv = b1 * Vector256.Create<T>(m.AsSpan(i)) + rest1 * d;
-                var vv = b2 * Vector256.Create<T>(v.AsSpan(i)) + rest2 * d * d;
-                var denominator = Vector256.Sqrt(vv) / correction2 + Vector256.Create(eps);
-                pv -= stepSize * (mv / denominator);
-                mv.CopyTo(m.AsSpan(i));
-                vv.CopyTo(v.AsSpan(i));
-                pv.CopyTo(p.AsSpan(i));
+                        var mv = b1 * Vector256.Load(pm + i) + rest1 * d;
+                        var vv = b2 * Vector256.Load(pv2 + i) + rest2 * d * d;
+                        var denominator = Vector256.Sqrt(vv) * inverseCorrection2 + vEps;
+                        pv -= stepSize * (mv / denominator);
+                        mv.Store(pm + i);
+                        vv.Store(pv2 + i);
+                        pv.Store(pp + i);
+                    }
+                }
             }
         }
 
@@ -198,7 +211,7 @@ public sealed class FastKernels<T> : IKernels<T> where T : unmanaged, IFloatingP
 
             m[i] = b1 * m[i] + rest1 * d;
             v[i] = b2 * v[i] + rest2 * d * d;
-            p[i] -= stepSize * (m[i] / (T.Sqrt(v[i]) / correction2 + eps));
+            p[i] -= stepSize * (m[i] / (T.Sqrt(v[i]) * inverseCorrection2 + eps));
         }
     }
 }
