@@ -146,9 +146,11 @@ module Kernel =
             let mutable sum = 'T.Zero
             let mutable mass = 'T.Zero
 
+            // Each exponential is computed once, parked in the gradient, and reused for the probability.
             for j in 0 .. k - 1 do
                 let shifted = z[j * m + i] - top
                 let e = 'T.Exp shifted
+                g[j * m + i] <- e
                 sum <- sum + e
                 mass <- mass + t[j * m + i]
 
@@ -159,7 +161,7 @@ module Kernel =
                 let logp = shifted - lse
                 let weighted = t[j * m + i] * logp
                 total <- total - Tensor.toFloat weighted
-                let p = 'T.Exp logp
+                let p = g[j * m + i] / sum
                 let scaled = p * mass
                 let residual = scaled - t[j * m + i]
                 g[j * m + i] <- residual * invM

@@ -172,6 +172,16 @@ type FusedTrainer<'T
         w.Outputs[last].Download(outputs)
 
         if Double.IsFinite loss then
+            steps <- steps + 1
+
+            let update p =
+                kernels.Update(optimizer, lr, steps, values[p], grads[p], firsts[p], seconds[p])
+
+            // Without clipping, which needs every gradient first, a layer's parameters are updated as soon as its
+            // gradients exist, while they and the weights are still in cache: the input gradient is taken first,
+            // with the old weights, so the result is the same as updating after the whole backward pass.
+            let early = clipNorm.IsNone
+
             // Backward: Gradients[i] holds dL/d(output of layer i); each layer writes its input's gradient.
             for i in last .. -1 .. 0 do
                 let n = widths[i + 1]
@@ -181,10 +191,8 @@ type FusedTrainer<'T
                 match model.Specs[i] with
                 | Dense _ ->
                     let p = denseIndex[i]
-                    // dW = Gᵀ·input (out × in), db = column sums of G, dInput = G·W.
-                    kernels.Gemm(true, (i = 0), n, widths[i], rows, 'T.One, g, input i, 'T.Zero, grads[p])
-                    kernels.ColumnSums(rows, n, g, grads[p + 1])
 
+                    // dInput = G·W, dW = Gᵀ·input (out × in), db = column sums of G.
                     if needInput then
                         kernels.Gemm(
                             false,
@@ -198,6 +206,13 @@ type FusedTrainer<'T
                             'T.Zero,
                             w.Gradients[i - 1]
                         )
+
+                    kernels.Gemm(true, (i = 0), n, widths[i], rows, 'T.One, g, input i, 'T.Zero, grads[p])
+                    kernels.ColumnSums(rows, n, g, grads[p + 1])
+
+                    if early then
+                        update p
+                        update (p + 1)
                 | Activation kind ->
                     if needInput then
                         kernels.ActivateBackward(kind, rows * n, input i, w.Outputs[i], g, w.Gradients[i - 1])
@@ -217,11 +232,9 @@ type FusedTrainer<'T
                 if factor < 1.0 then
                     for g in grads do
                         kernels.Scale(g.Length, Tensor.ofFloat factor, g)
+
+                for p in 0 .. parameters.Length - 1 do
+                    update p
             | None -> ()
-
-            steps <- steps + 1
-
-            for p in 0 .. parameters.Length - 1 do
-                kernels.Update(optimizer, lr, steps, values[p], grads[p], firsts[p], seconds[p])
 
         loss
