@@ -146,22 +146,21 @@ module Kernel =
             let mutable sum = 'T.Zero
             let mutable mass = 'T.Zero
 
-            // Each exponential is computed once, parked in the gradient, and reused for the probability.
             for j in 0 .. k - 1 do
                 let shifted = z[j * m + i] - top
                 let e = 'T.Exp shifted
-                g[j * m + i] <- e
                 sum <- sum + e
                 mass <- mass + t[j * m + i]
 
             let lse = 'T.Log sum
 
+            // p = exp(log p), the graph's own formula (Loss.crossEntropyWithLogits), so both paths agree.
             for j in 0 .. k - 1 do
                 let shifted = z[j * m + i] - top
                 let logp = shifted - lse
                 let weighted = t[j * m + i] * logp
                 total <- total - Tensor.toFloat weighted
-                let p = g[j * m + i] / sum
+                let p = 'T.Exp logp
                 let scaled = p * mass
                 let residual = scaled - t[j * m + i]
                 g[j * m + i] <- residual * invM
