@@ -68,8 +68,7 @@ static class BenchCommand
                 $"epoch {e,2}  train_loss {result.Loss:F4}  epoch_s {result.Seconds:F3}  test_acc {accuracy:F4}"));
         }
 
-        var sorted = seconds.Order().ToArray();
-        var median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        var median = Recipe.Median(seconds);
         var record = new Dictionary<string, object>
         {
             ["peer"] = "hybrid",
@@ -83,7 +82,7 @@ static class BenchCommand
             ["threads"] = Providers.Threads,
             ["epoch_s"] = seconds.Select(s => Math.Round(s, 4)).ToArray(),
             ["epoch_s_median"] = Math.Round(median, 4),
-            ["epoch_s_min"] = Math.Round(sorted[0], 4),
+            ["epoch_s_min"] = Math.Round(seconds.Min(), 4),
             ["train_loss"] = Math.Round(losses[^1], 5),
             ["test_acc"] = Math.Round(accuracies[^1], 4),
             ["test_acc_best"] = Math.Round(accuracies.Max(), 4),

@@ -49,7 +49,7 @@ abstract class Output
         {
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"test accuracy {Recipe.Percent(test.Accuracy)}, test loss {test.Loss:F4} on {test.Count:N0} images; " +
-                $"median epoch {Median(history):F2} s"));
+                $"median epoch {Recipe.Median(history.Epochs.Select(e => e.Seconds)):F2} s"));
             if (test.ConfusionMatrix is { } m) writer.Write(ConfusionText(m));
         }
     }
@@ -117,12 +117,6 @@ abstract class Output
                     .ToArray());
             AnsiConsole.Write(confusion);
         }
-    }
-
-    protected static double Median(History h)
-    {
-        var s = h.Epochs.Select(e => e.Seconds).Order().ToArray();
-        return s.Length == 0 ? double.NaN : s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 
     public static string ConfusionText(int[,] m)

@@ -220,48 +220,32 @@ public sealed class Model
     {
         var correct = 0;
         for (var i = 0; i < rows; i++)
-        {
-            int predicted;
-            if (Outputs == 1)
-            {
-                predicted = outputs[i] > (Loss.Objective.IsBinaryCrossEntropyWithLogits ? 0f : 0.5f) ? 1 : 0;
-            }
-            else
-            {
-                predicted = 0;
-                for (var j = 1; j < Outputs; j++)
-                    if (outputs[j * rows + i] > outputs[predicted * rows + i]) predicted = j;
-            }
-
-            if (predicted == data.ClassOf(order[start + i])) correct++;
-        }
-
+            if (ClassAt(outputs, rows, i) == data.ClassOf(order[start + i])) correct++;
         return correct;
     }
 
     /// <summary>True when outputs are classes: one-hot targets (several outputs), or one output read as a probability.</summary>
     bool Classifies => Outputs > 1 ? Loss.Objective.IsSoftmaxCrossEntropy || Loss.Objective.IsMeanSquaredError : true;
 
-    /// <summary>The class of each output row: the largest output, or for one output whether it is above the threshold.</summary>
+    /// <summary>
+    /// The class row <paramref name="i"/> of column-major rows × Outputs values stands for: the largest output, or for
+    /// one output whether it is above the threshold (logits at 0, that is σ(z) &gt; 0.5; probabilities and regression outputs at 0.5).
+    /// </summary>
+    int ClassAt(float[] columns, int rows, int i)
+    {
+        if (Outputs == 1) return columns[i] > (Loss.Objective.IsBinaryCrossEntropyWithLogits ? 0f : 0.5f) ? 1 : 0;
+        var best = 0;
+        for (var j = 1; j < Outputs; j++)
+            if (columns[j * rows + i] > columns[best * rows + i]) best = j;
+        return best;
+    }
+
+    /// <summary>The class of each row of a batch of outputs (or targets).</summary>
     int[] Classes(Matrix<float> output)
     {
+        var columns = output.AsColumnMajorArray() ?? output.ToColumnMajorArray();
         var classes = new int[output.RowCount];
-        if (Outputs == 1)
-        {
-            // Logits are thresholded at 0 (σ(z) > 0.5), probabilities and regression outputs at 0.5.
-            var threshold = Loss.Objective.IsBinaryCrossEntropyWithLogits ? 0f : 0.5f;
-            for (var i = 0; i < classes.Length; i++) classes[i] = output[i, 0] > threshold ? 1 : 0;
-            return classes;
-        }
-
-        for (var i = 0; i < classes.Length; i++)
-        {
-            var best = 0;
-            for (var j = 1; j < output.ColumnCount; j++)
-                if (output[i, j] > output[i, best]) best = j;
-            classes[i] = best;
-        }
-
+        for (var i = 0; i < classes.Length; i++) classes[i] = ClassAt(columns, output.RowCount, i);
         return classes;
     }
 
