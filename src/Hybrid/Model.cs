@@ -297,6 +297,27 @@ public sealed class Model
         return new Prediction(Core.Training.predictions(Loss.Objective, output), Classes(output));
     }
 
+    /// <summary>
+    /// The output of every layer for samples given one per row, in evaluation mode (dropout off): element i is what
+    /// layer i (as listed in <see cref="Layers"/>) hands on. Use it to see what a hidden layer makes of the data.
+    /// </summary>
+    public IReadOnlyList<Matrix<float>> LayerOutputs(Matrix<float> features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.ColumnCount != Inputs)
+            throw new ArgumentException($"LayerOutputs: the model takes {Inputs} features per sample, but the matrix has {features.ColumnCount} columns.", nameof(features));
+        var pass = new Pass(Mode.Evaluation, new Random(0));
+        var outputs = new List<Matrix<float>>(core.Layers.Length);
+        var h = Graph.constant(features);
+        foreach (var layer in core.Layers)
+        {
+            h = Graph.constant(Layer.forward(pass, layer, h).Value);
+            outputs.Add(h.Value);
+        }
+
+        return outputs;
+    }
+
     /// <summary>Predictions for every sample of a data set.</summary>
     public Prediction Predict(Dataset data)
     {

