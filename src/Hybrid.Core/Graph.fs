@@ -66,6 +66,7 @@ type Node<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and '
             backward <- None
             released <- true
 
+    /// The op, the name if any, and the shape, e.g. "variable w 2×1".
     override _.ToString() =
         let label = if String.IsNullOrEmpty name then op else $"{op} {name}"
         $"{label} {Tensor.shape value}"

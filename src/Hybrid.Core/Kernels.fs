@@ -21,8 +21,10 @@ type HostBuffer<'T>(data: 'T[]) =
     inherit Buffer<'T>(data.Length)
     /// The array itself.
     member _.Data = data
+    /// Copies source into the array.
     override _.Upload source = source.CopyTo(Span<'T>(data))
 
+    /// Copies the array into destination.
     override _.Download destination =
         ReadOnlySpan<'T>(data).CopyTo destination
 

@@ -4,11 +4,17 @@ open System
 
 /// The nonlinearity of an activation layer.
 type ActivationKind =
+    /// σ(x) = 1 / (1 + e^(−x)), elementwise.
     | Sigmoid
+    /// tanh x, elementwise.
     | Tanh
+    /// max(0, x), elementwise.
     | ReLU
+    /// x for x > 0, alpha·x otherwise, elementwise.
     | LeakyReLU of alpha: float
+    /// log(1 + e^x), elementwise.
     | Softplus
+    /// e^(x_j) / Σ_k e^(x_k) along each row.
     | Softmax
 
 /// A layer as a builder asks for it and a saved model records it.
@@ -23,7 +29,9 @@ type LayerSpec =
 
 /// Whether a forward pass trains (dropout active) or evaluates (dropout off).
 type Mode =
+    /// Training: dropout zeroes inputs at random.
     | Training
+    /// Evaluation: dropout is the identity.
     | Evaluation
 
 /// A forward pass's mode and the randomness dropout draws from.
@@ -32,8 +40,11 @@ type Pass = { Mode: Mode; Random: Random }
 /// A built layer, holding its parameters as graph variables.
 type Layer<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>>
     =
+    /// A dense layer's weight [outputs, inputs] and bias [1, outputs] as graph variables.
     | DenseLayer of weight: Node<'T> * bias: Node<'T>
+    /// An activation, which has no parameters.
     | ActivationLayer of ActivationKind
+    /// Dropout at the given rate, which has no parameters.
     | DropoutLayer of rate: float
 
 /// Applying layers.

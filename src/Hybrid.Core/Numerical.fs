@@ -52,6 +52,7 @@ type GradcheckResult =
         Checked: int
     }
 
+    /// A one-line verdict: passed or FAILED, the worst error, where it is and both derivatives there.
     override r.ToString() =
         let verdict = if r.Passed then "passed" else "FAILED"
 

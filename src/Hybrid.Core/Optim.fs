@@ -39,8 +39,11 @@ type AdamSettings =
 
 /// An optimization algorithm and its hyper-parameters.
 type Optimizer =
+    /// Stochastic gradient descent, with optional momentum, Nesterov momentum and L2 weight decay (torch.optim.SGD).
     | Sgd of SgdSettings
+    /// RMSProp: steps scaled by a running root-mean-square of the gradients (torch.optim.RMSprop).
     | RmsProp of RmsPropSettings
+    /// Adam, or AdamW with decoupled weight decay (torch.optim.Adam, torch.optim.AdamW).
     | Adam of AdamSettings
 
 /// Optimizers with PyTorch's defaults.

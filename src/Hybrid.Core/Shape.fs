@@ -17,13 +17,16 @@ type Shape =
     /// True for a 1×1 shape.
     member s.IsScalar = s.Rows = 1 && s.Cols = 1
 
+    /// The shape as "rows×cols".
     override s.ToString() = $"{s.Rows}×{s.Cols}"
 
+    /// Two shapes are equal when their rows and columns are.
     override s.Equals(o) =
         match o with
         | :? Shape as t -> s.Rows = t.Rows && s.Cols = t.Cols
         | _ -> false
 
+    /// A hash of the rows and columns.
     override s.GetHashCode() = HashCode.Combine(s.Rows, s.Cols)
 
     interface IEquatable<Shape> with

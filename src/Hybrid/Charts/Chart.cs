@@ -60,7 +60,7 @@ public sealed class Chart
         if (all.Length > 1)
             encoding["color"] = new JsonObject
             {
-                ["field"] = "series", ["type"] = "nominal", ["title"] = null,
+                ["field"] = "series", ["type"] = "nominal", ["title"] = null, ["legend"] = BottomLegend(),
                 ["sort"] = new JsonArray(all.Select(s => (JsonNode?)JsonValue.Create(s.Name)).ToArray()),
             };
         return new Chart(new JsonObject
@@ -68,6 +68,37 @@ public sealed class Chart
             ["data"] = new JsonObject { ["values"] = values },
             ["mark"] = new JsonObject { ["type"] = "line", ["point"] = all.Max(s => s.X.Count) <= 30 },
             ["encoding"] = encoding,
+        });
+    }
+
+    /// <summary>A bar chart: one bar per label, in the order given.</summary>
+    /// <param name="labels">The bars' labels.</param>
+    /// <param name="values">The bars' heights.</param>
+    /// <param name="labelTitle">The title of the label axis.</param>
+    /// <param name="valueTitle">The title of the value axis.</param>
+    public static Chart Bars(IReadOnlyList<string> labels, IReadOnlyList<double> values, string labelTitle = "", string valueTitle = "value")
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(values);
+        if (labels.Count != values.Count || labels.Count == 0)
+            throw new ArgumentException($"Chart.Bars: {labels.Count} labels and {values.Count} values must agree and not be empty.");
+        var data = new JsonArray();
+        for (var i = 0; i < labels.Count; i++)
+            if (double.IsFinite(values[i]))
+                data.Add(new JsonObject { ["label"] = labels[i], ["value"] = values[i] });
+        return new Chart(new JsonObject
+        {
+            ["data"] = new JsonObject { ["values"] = data },
+            ["mark"] = "bar",
+            ["encoding"] = new JsonObject
+            {
+                ["x"] = new JsonObject
+                {
+                    ["field"] = "label", ["type"] = "nominal", ["title"] = labelTitle, ["axis"] = new JsonObject { ["labelAngle"] = 0 },
+                    ["sort"] = new JsonArray(labels.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+                },
+                ["y"] = Axis("value", valueTitle),
+            },
         });
     }
 
@@ -96,14 +127,15 @@ public sealed class Chart
         var encoding = new JsonObject { ["x"] = Axis("x", xTitle, zero: false), ["y"] = Axis("y", yTitle, zero: false) };
         if (groups is not null)
         {
-            encoding["color"] = new JsonObject { ["field"] = "group", ["type"] = "nominal", ["title"] = null };
+            encoding["color"] = new JsonObject { ["field"] = "group", ["type"] = "nominal", ["title"] = null, ["legend"] = BottomLegend() };
             encoding["shape"] = new JsonObject { ["field"] = "group", ["type"] = "nominal", ["title"] = null };
         }
 
         return new Chart(new JsonObject
         {
             ["data"] = new JsonObject { ["values"] = values },
-            ["mark"] = new JsonObject { ["type"] = "point", ["filled"] = true, ["size"] = 40, ["opacity"] = 0.85 },
+            // A dark outline keeps the points visible over a shaded field.
+            ["mark"] = new JsonObject { ["type"] = "point", ["filled"] = true, ["size"] = 45, ["opacity"] = 0.9, ["stroke"] = "#1f2937", ["strokeWidth"] = 0.6 },
             ["encoding"] = encoding,
         });
     }
@@ -206,16 +238,14 @@ public sealed class Chart
         return new Chart(new JsonObject
         {
             ["data"] = new JsonObject { ["values"] = data },
-            ["mark"] = new JsonObject { ["type"] = "rect", ["opacity"] = 0.55 },
+            // Light red-white-blue, and each cell outlined in its own colour so that no seams show between cells.
+            ["mark"] = new JsonObject { ["type"] = "rect", ["strokeWidth"] = 0.6 },
             ["encoding"] = new JsonObject
             {
                 ["x"] = Edge("x"), ["x2"] = new JsonObject { ["field"] = "x2" },
                 ["y"] = Edge("y"), ["y2"] = new JsonObject { ["field"] = "y2" },
-                ["color"] = new JsonObject
-                {
-                    ["field"] = "value", ["type"] = "quantitative", ["title"] = valueTitle,
-                    ["scale"] = new JsonObject { ["scheme"] = "redblue", ["domain"] = new JsonArray(low, high) },
-                },
+                ["color"] = Shade(valueTitle, low, high),
+                ["stroke"] = Shade(null, low, high),
             },
         });
     }
@@ -299,6 +329,25 @@ public sealed class Chart
         var copy = (JsonObject)spec.DeepClone();
         copy[key] = value;
         return new Chart(copy);
+    }
+
+    // Legends under the plot leave the width to the data, which matters in grids and narrow pages.
+    static JsonObject BottomLegend() => new() { ["orient"] = "bottom", ["columns"] = 3, ["symbolLimit"] = 0 };
+
+    static JsonObject Shade(string? title, double low, double high)
+    {
+        var shade = new JsonObject
+        {
+            ["field"] = "value", ["type"] = "quantitative",
+            ["scale"] = new JsonObject
+            {
+                ["domain"] = new JsonArray(low, (low + high) / 2, high),
+                ["range"] = new JsonArray("#ef8a62", "#f7f7f7", "#67a9cf"),
+            },
+        };
+        if (title is null) shade["legend"] = null;
+        else shade["title"] = title;
+        return shade;
     }
 
     static JsonObject Axis(string field, string title, bool zero = true)
