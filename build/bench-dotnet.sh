@@ -10,6 +10,8 @@ dotnet run -c Release --project tests/Hybrid.Benchmarks -- --filter '*' --artifa
 
 # The tables the docs show.
 {
+  # Front matter: the page's place in the docs site's menu.
+  printf -- '---\ntitle: Benchmarks: BenchmarkDotNet\ncategory: Guides\ncategoryindex: 3\nindex: 4\n---\n'
   echo "# BenchmarkDotNet"
   echo
   echo "Written by \`build/bench-dotnet.sh $*\` on $(date -u +'%Y-%m-%d %H:%M UTC'), $(nproc) cores."

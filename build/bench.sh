@@ -60,6 +60,8 @@ PY
 )"
 
 {
+  # Front matter: the page's place in the docs site's menu.
+  printf -- '---\ntitle: Benchmarks: the race\ncategory: Guides\ncategoryindex: 3\nindex: 3\n---\n'
   echo "# Benchmarks"
   echo
   echo "Written by \`build/bench.sh\` on $(date -u +'%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)."

@@ -8,6 +8,7 @@ root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(GraphCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ProviderOptions.Command());
+root.Subcommands.Add(ChartScriptsCommand.Create());
 var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
 try
 {

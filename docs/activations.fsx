@@ -1,0 +1,98 @@
+(**
+---
+title: Activation functions
+category: The course
+categoryindex: 2
+index: 6
+---
+*)
+(*** hide ***)
+#r "../tests/Hybrid.Examples/bin/Release/net10.0/MathNet.Numerics.dll"
+#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.Core.dll"
+#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.dll"
+
+Hybrid.Providers.Notice <- ignore
+(**
+# Activation functions and their derivatives
+
+Without a non-linear activation between them, stacked dense layers collapse into one linear map. The activation's
+*derivative* matters as much as its shape: backpropagation multiplies by it at every layer, so where it is close to
+zero, gradients vanish.
+
+| activation | f(x) | f′(x) |
+|---|---|---|
+| sigmoid | 1 / (1 + e^(−x)) | f(x)(1 − f(x)), at most ¼ |
+| tanh | (e^x − e^(−x)) / (e^x + e^(−x)) | 1 − f(x)², at most 1 |
+| ReLU | max(0, x) | 0 for x < 0, 1 for x > 0 |
+| leaky ReLU (α = 0.1) | x for x > 0, αx otherwise | 1 or α |
+| softplus | log(1 + e^x) | σ(x) |
+
+The curves below are computed by Hybrid's ops; the derivatives come from the backward pass, not from the formulas
+above. Since every activation acts element by element, one backward pass of sum(f(x)) over a row of x values gives
+f′ at every point at once.
+*)
+open Hybrid.Core
+open Hybrid.Charts
+
+let xs = [| for i in 0..240 -> -6.0 + 0.05 * float i |]
+
+let activations: (string * (Node<float> -> Node<float>)) list =
+    [
+        "sigmoid", Activation.sigmoid
+        "tanh", Activation.tanh
+        "ReLU", Activation.relu
+        "leaky ReLU (0.1)", Activation.leakyRelu 0.1
+        "softplus", Activation.softplus
+    ]
+
+// Values and derivatives of f at every x, from one forward and one backward pass.
+let valuesAndDerivatives (f: Node<float> -> Node<float>) =
+    let x = Graph.variable "x" (Tensor.ofRows [| xs |])
+    let y = f x
+    let dy = (Graph.grad [ x ] (Reduce.sum y))[0]
+    y.Value.Row(0).ToArray(), dy.Row(0).ToArray()
+
+let curves = [ for name, f in activations -> name, valuesAndDerivatives f ]
+(*** hide ***)
+Chart
+    .Lines([ for name, (y, _) in curves -> Series(name, xs, y) ], "x", "f(x)", zeroY = false)
+    .WithSize(480, 300)
+    .ToHtml("activation-functions", "The five activations on [−6, 6].")
+(*** include-it-raw ***)
+(*** hide ***)
+Chart
+    .Lines([ for name, (_, dy) in curves -> Series(name, xs, dy) ], "x", "f′(x)")
+    .WithSize(480, 300)
+    .ToHtml("activation-derivatives", "Their derivatives, from Hybrid's backward pass.")
+(*** include-it-raw ***)
+(**
+What to read in them:
+
+* **sigmoid**'s derivative peaks at ¼: ten sigmoid layers shrink a gradient by at least 4¹⁰ ≈ 10⁶. Its output is
+  never negative, so it is not centred on zero. It remains the right choice for a probability at the output.
+* **tanh** is a rescaled sigmoid (tanh x = 2σ(2x) − 1), centred on zero with derivative 1 at 0, but it saturates
+  just as surely for |x| > 3.
+* **ReLU** does not saturate for x > 0 (derivative exactly 1) and costs one comparison; a unit whose input is always
+  negative receives no gradient at all and can "die".
+* **leaky ReLU** keeps a small slope α below zero so that no unit dies.
+* **softplus** is a smooth ReLU whose derivative is the sigmoid.
+
+The largest gap between each derivative from the backward pass and its closed form, over the 241 points:
+*)
+let sigma x = 1.0 / (1.0 + exp -x)
+
+let closedForms =
+    [
+        "sigmoid", (fun x -> sigma x * (1.0 - sigma x))
+        "tanh", (fun x -> 1.0 - tanh x * tanh x)
+        "ReLU", (fun x -> if x > 0.0 then 1.0 else 0.0)
+        "leaky ReLU (0.1)", (fun x -> if x > 0.0 then 1.0 else 0.1)
+        "softplus", sigma
+    ]
+
+let gaps =
+    [
+        for (name, (_, dy)), (_, exact) in List.zip curves closedForms ->
+            name, Array.map2 (fun d x -> abs (d - exact x)) dy xs |> Array.max
+    ]
+(*** include-value: gaps ***)

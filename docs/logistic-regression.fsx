@@ -1,0 +1,128 @@
+(**
+---
+title: Logistic regression as a graph
+category: The course
+categoryindex: 2
+index: 3
+---
+*)
+(*** hide ***)
+#r "../tests/Hybrid.Examples/bin/Release/net10.0/MathNet.Numerics.dll"
+#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.Core.dll"
+#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.dll"
+
+Hybrid.Providers.Notice <- ignore
+(**
+# Logistic regression as a computational graph
+
+Logistic regression is the smallest model trained the way every network is: a forward pass, a loss, gradients by
+the backward pass, a gradient-descent step. For inputs X (one sample per row), weights w and bias b,
+
+ŷ = σ(Xw + b),  L = −(1/n) Σ [y log ŷ + (1 − y) log(1 − ŷ)].
+
+## The data
+
+Two clouds of points in the plane, 100 per class:
+*)
+open System
+open MathNet.Numerics.LinearAlgebra
+open Hybrid.Core
+open Hybrid.Charts
+
+let rng = Random 7
+
+let gaussian () =
+    sqrt (-2.0 * log (1.0 - rng.NextDouble()))
+    * cos (2.0 * Math.PI * rng.NextDouble())
+
+let n = 200
+let labels = Array.init n (fun i -> i % 2)
+
+let X =
+    Matrix<float>.Build.Dense(n, 2, fun i j -> (if labels[i] = 1 then 1.0 else -1.0) + 0.9 * gaussian ())
+
+let Y = Matrix<float>.Build.Dense(n, 1, fun i _ -> float labels[i])
+(**
+## The model as a graph
+
+Parameters are graph variables; data are constants. The loss is built from Hybrid's ops: a matrix product, a bias
+broadcast over the rows, and the cross-entropy on the logits (σ is folded into the loss, which keeps it finite for
+large logits):
+*)
+let loss (w: Node<float>) (b: Node<float>) =
+    let logits = Linalg.addRowVector (Linalg.matmul (Graph.constant X) w) b
+    Loss.binaryCrossEntropyWithLogits logits (Graph.constant Y)
+(**
+One forward pass from zero weights, kept to be drawn (big matrices are shown by their shape and range):
+*)
+let w0 = Graph.variable "w" (Matrix<float>.Build.Dense(2, 1))
+let b0 = Graph.variable "b" (Matrix<float>.Build.Dense(1, 1))
+let first = loss w0 b0
+Graph.backwardWith true (Tensor.ones Shape.scalar) first
+(*** hide ***)
+Figure.Html(
+    "logistic-graph",
+    Drawing.Graphviz(Dot.ofNode first),
+    "The loss of logistic regression as a graph, after one backward pass: values and gradients per node."
+)
+(*** include-it-raw ***)
+(**
+The loss at zero weights is log 2 ≈ 0.693 (every prediction is ½), and the gradient with respect to w is
+Xᵀ(ŷ − y)/n: what the graph computed from the local derivatives of `matmul`, `addRowVector` and the loss.
+
+## Gradient descent
+
+Each step takes the gradients of the loss with respect to w and b only (`Graph.grad`) and moves against them:
+*)
+let train steps (eta: float) =
+    let mutable w = Matrix<float>.Build.Dense(2, 1)
+    let mutable b = Matrix<float>.Build.Dense(1, 1)
+    let losses = ResizeArray<float>()
+
+    for _ in 1..steps do
+        let wv, bv = Graph.variable "w" w, Graph.variable "b" b
+        let l = loss wv bv
+        losses.Add l.Value[0, 0]
+        let grads = Graph.grad [ wv; bv ] l
+        w <- w - eta * grads[0]
+        b <- b - eta * grads[1]
+
+    w, b, losses.ToArray()
+
+let w, b, losses = train 100 0.5
+(*** hide ***)
+Chart
+    .Lines([ Series.Of("training loss", losses) ], "step", "binary cross-entropy")
+    .WithSize(420, 240)
+    .ToHtml("logistic-loss", "The loss per gradient-descent step (learning rate 0.5, full batch).")
+(*** include-it-raw ***)
+(**
+The weights it found, and the accuracy on the training points:
+*)
+let accuracy =
+    let z = X * w + Matrix<float>.Build.Dense(n, 1, b[0, 0])
+
+    float (Seq.sum [ for i in 0 .. n - 1 -> if (z[i, 0] > 0.0) = (labels[i] = 1) then 1 else 0 ])
+    / float n
+
+printfn $"w = [%.3f{w[0, 0]}, %.3f{w[1, 0]}], b = %.3f{b[0, 0]}, accuracy %.1f{100.0 * accuracy}%%"
+(*** include-output ***)
+(**
+The decision boundary is the line where Xw + b = 0, and the model's probability falls off across it:
+*)
+(*** hide ***)
+let probability (a: float) (c: float) =
+    1.0 / (1.0 + exp (-(a * w[0, 0] + c * w[1, 0] + b[0, 0])))
+
+Chart
+    .Layer(
+        Chart.Field(Func<_, _, _>(probability), -4.0, 4.0, -4.0, 4.0, 50, "P(class 1)"),
+        Chart.Points(X.Column(0).ToArray(), X.Column(1).ToArray(), [| for l in labels -> $"class {l}" |], "x₁", "x₂")
+    )
+    .WithSize(360, 360)
+    .ToHtml("logistic-boundary", "The trained model's probability of class 1 over the plane, with the training points.")
+(*** include-it-raw ***)
+(**
+A straight line is all logistic regression can draw. The [next page](hidden-layer.html) adds a hidden layer and
+watches it bend the data until a line is enough.
+*)

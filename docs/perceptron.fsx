@@ -1,0 +1,154 @@
+(**
+---
+title: Perceptron and XOR
+category: The course
+categoryindex: 2
+index: 2
+---
+*)
+(*** hide ***)
+#r "../tests/Hybrid.Examples/bin/Release/net10.0/MathNet.Numerics.dll"
+#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.Core.dll"
+#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.dll"
+
+Hybrid.Providers.Notice <- ignore
+(**
+# The perceptron, and why XOR needs a hidden layer
+
+Rosenblatt's perceptron (1958) is one neuron with a hard threshold: it outputs 1 when w·x + b > 0 and 0 otherwise.
+Its decision boundary, w·x + b = 0, is a straight line. It learns by a simple rule: for each example it gets wrong,
+move the weights towards the right answer,
+
+w ← w + η (y − ŷ) x,  b ← b + η (y − ŷ).
+
+When the two classes can be separated by a line, the rule finds one in a finite number of steps (the perceptron
+convergence theorem). When they cannot, it never settles.
+
+## The perceptron in a few lines
+
+The forward pass uses Hybrid's ops on whole batches: a matrix product, a bias, and the step function. The update is
+the rule above.
+*)
+open MathNet.Numerics.LinearAlgebra
+open Hybrid.Core
+open Hybrid.Data
+open Hybrid.Charts
+
+// Outputs 0 or 1 for each row of x: step(x·wᵀ + b).
+let perceive (w: Matrix<float>) (b: Matrix<float>) (x: Matrix<float>) =
+    let z =
+        Linalg.addRowVector (Linalg.matmulWith false true (Graph.constant x) (Graph.constant w)) (Graph.constant b)
+
+    (Activation.step z).Value
+
+// Rosenblatt's rule, one example at a time; returns the weights, bias and mistakes per epoch.
+let trainPerceptron (data: Dataset) epochs (eta: float) =
+    let x = data.Features().Map(float)
+    let y = data.Labels
+    let w = Matrix<float>.Build.Dense(1, 2)
+    let b = Matrix<float>.Build.Dense(1, 1)
+    let mistakes = ResizeArray<float>()
+
+    for _ in 1..epochs do
+        let mutable wrong = 0
+
+        for i in 0 .. data.Count - 1 do
+            let row = x.SubMatrix(i, 1, 0, 2)
+            let error = float y[i] - (perceive w b row)[0, 0]
+
+            if error <> 0.0 then
+                wrong <- wrong + 1
+                w.SetSubMatrix(0, 0, w + eta * error * row)
+                b[0, 0] <- b[0, 0] + eta * error
+
+        mistakes.Add(float wrong)
+
+    w, b, mistakes.ToArray()
+
+let tables = [ "AND", ToyData.And(); "OR", ToyData.Or(); "XOR", ToyData.Xor() ]
+
+let trained =
+    [ for name, data in tables -> name, data, trainPerceptron data 12 0.5 ]
+(**
+The mistakes per epoch tell the story: AND and OR reach zero within a few epochs and stay there; XOR never does.
+*)
+(*** hide ***)
+Chart
+    .Lines([ for name, _, (_, _, mistakes) in trained -> Series.Of(name, mistakes) ], "epoch", "mistakes in the epoch")
+    .WithSize(420, 220)
+    .ToHtml("perceptron-errors", "Mistakes per epoch of the perceptron on the three truth tables.")
+(*** include-it-raw ***)
+(**
+Drawn over the plane, the perceptron's output (blue for 1, red for 0) shows why: one line can put (1, 1) alone
+(AND) or (0, 0) alone (OR), but no line puts (0, 1) and (1, 0) on one side and (0, 0) and (1, 1) on the other.
+*)
+let points (data: Dataset) =
+    let x = data.Features()
+
+    Chart.Points(
+        [| for i in 0 .. data.Count - 1 -> float x[i, 0] |],
+        [| for i in 0 .. data.Count - 1 -> float x[i, 1] |],
+        [| for l in data.Labels -> $"class {l}" |],
+        "x₁",
+        "x₂"
+    )
+
+let boundary (f: float -> float -> float) (data: Dataset) title =
+    Chart
+        .Layer(Chart.Field((fun a b -> f a b), -0.5, 1.5, -0.5, 1.5, 40), points data)
+        .WithTitle(title)
+        .WithSize(170, 170)
+
+let perceptronCharts =
+    [
+        for name, data, (w, b, _) in trained ->
+            let f a c =
+                (perceive w b (Matrix<float>.Build.DenseOfRowArrays([| [| a; c |] |])))[0, 0]
+
+            boundary f data name
+    ]
+(*** hide ***)
+Chart
+    .Grid(perceptronCharts, columns = 3)
+    .ToHtml("perceptron-boundaries", "The trained perceptron's output on AND, OR and XOR, with the four cases.")
+(*** include-it-raw ***)
+(**
+## A hidden layer solves XOR
+
+Put two or more neurons between the input and the output, with a smooth activation so that gradients exist, and
+train by gradient descent. Each hidden unit draws its own line; the output unit combines them, and the region it
+calls 1 no longer has to be a half-plane. With the C# façade, from F#:
+*)
+open Hybrid
+
+let xorNet =
+    Network
+        .Sequential(2)
+        .Dense(4, Activation.Tanh)
+        .Dense(1, Activation.Sigmoid)
+        .Compile(Loss.BinaryCrossEntropy, Optimizer.Adam 0.05, seed = 3)
+
+let xorHistory = xorNet.Fit(ToyData.Xor(), epochs = 400, batchSize = 4)
+let xorOutputs = xorNet.Predict(ToyData.Xor()).Probabilities
+(*** include-value: xorOutputs ***)
+(**
+All four cases are now right (probabilities near 0, 1, 1, 0), and the decision region bends around the two
+class-1 points:
+*)
+(*** hide ***)
+boundary
+    (fun a b ->
+        float (
+            xorNet.Predict(Matrix<float32>.Build.DenseOfRowArrays([| [| float32 a; float32 b |] |])).Probabilities[0, 0]
+        ))
+    (ToyData.Xor())
+    "XOR, 2-4-1 network"
+|> fun chart ->
+    chart
+        .WithSize(300, 300)
+        .ToHtml("xor-hidden-boundary", "Output probability of the 2-4-1 tanh network trained on XOR.")
+(*** include-it-raw ***)
+(**
+The [next page](logistic-regression.html) opens up how such a network is trained: logistic regression, written as
+a computational graph.
+*)
