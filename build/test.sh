@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds in Release, runs the façade tests, then the core suite once per available matrix provider
-# (managed, simd, openblas), prints the worst gradient-check error of each property, and ends with one
-# line: "tests: N passed, N failed" (counted from the TRX results).
+# (managed, simd, openblas), builds the docs site (every page executed) and opens each page in headless
+# Chromium, prints the worst gradient-check error of each property, and ends with one line:
+# "tests: N passed, N failed" (counted from the TRX results).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -11,6 +12,7 @@ rm -rf "$results"
 mkdir -p "$results"
 export HYBRID_GRADCHECK_REPORT="$PWD/$results/gradcheck.tsv"
 status=0
+docs_failed=0
 
 dotnet build Hybrid.sln -c Release || status=$?
 
@@ -29,6 +31,18 @@ if [ "$status" = 0 ]; then
     HYBRID_PROVIDER=$provider dotnet test tests/Hybrid.Core.Tests -c Release --no-build --results-directory "$results" \
       --logger "trx;LogFileName=core-$provider.trx" "$@" || status=$?
   done
+
+  # The docs site: every page is executed while it is built, then every page is opened in headless Chromium.
+  echo "== docs: building the site (build/docs.sh, every page executed)"
+  if ./build/docs.sh > "$results/docs-build.log" 2>&1; then
+    dotnet test tests/Hybrid.Docs.Tests -c Release --no-build --results-directory "$results" \
+      --logger "trx;LogFileName=docs.trx" "$@" || status=$?
+  else
+    status=1
+    docs_failed=1
+    tail -n 40 "$results/docs-build.log"
+    echo "the docs build failed (whole log: $results/docs-build.log); the site's tests did not run"
+  fi
 fi
 
 if [ -s "$HYBRID_GRADCHECK_REPORT" ]; then
@@ -50,6 +64,9 @@ for trx in "$results"/*.trx; do
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
 done
+
+# A docs build that fails counts as one failed test: its pages are examples that no longer run.
+failed=$((failed + docs_failed))
 
 if [ "$found" = 0 ] && [ "$status" != 0 ]; then
   echo "no test results were written: the build or the test host failed (exit $status)" >&2
