@@ -100,22 +100,24 @@ let numeric =
     |]
 (*** hide ***)
 Chart
-    .Lines(
-        [
-            Series("swish(x)", xs, y.Value.Row(0).ToArray())
-            Series("derivative, backward pass", xs, dy.Row(0).ToArray())
-            Series(
-                "derivative, finite differences",
-                Array.chunkBySize 4 xs |> Array.map Array.head,
-                Array.chunkBySize 4 numeric |> Array.map Array.head
-            )
-        ],
-        "x",
-        "",
-        zeroY = false
+    .Layer(
+        Chart.Lines(
+            [
+                Series("swish(x)", xs, y.Value.Row(0).ToArray())
+                Series("derivative, backward pass", xs, dy.Row(0).ToArray())
+            ],
+            "x",
+            "",
+            zeroY = false
+        ),
+        Chart.Points(
+            Array.chunkBySize 4 xs |> Array.map Array.head,
+            Array.chunkBySize 4 numeric |> Array.map Array.head,
+            Array.create 41 "derivative, finite differences"
+        )
     )
     .WithSize(480, 280)
-    .ToHtml("swish", "Swish and its derivative: the backward pass and finite differences coincide.")
+    .ToHtml("swish", "Swish and its derivative: the backward pass (line) and finite differences (points) coincide.")
 (*** include-it-raw ***)
 (**
 To make a new op available to models, add it to the core next to its relatives (an `Ops.*.fs` file), give it a

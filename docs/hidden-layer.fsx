@@ -46,7 +46,7 @@ let x = circles.Features()
 
 let groups =
     [|
-        for l in circles.Labels -> if l = 1 then "inner circle" else "outer circle"
+        for l in circles.Labels -> if l = 1 then "1: inner circle" else "0: outer circle"
     |]
 
 let column (m: Matrix<float32>) j =
@@ -118,7 +118,7 @@ Chart
     .Grid([ projection; pair 0 1; pair 0 2; pair 1 2 ], columns = 2)
     .ToHtml(
         "hidden-space",
-        "The 300 points in the hidden layer's space: the inner circle is now on one side of a plane (left of z = 0 in the first panel)."
+        "The 300 points in the hidden layer's space: the inner circle is now on one side of a plane (right of z = 0 in the first panel, where the output unit says inner)."
     )
 (*** include-it-raw ***)
 (**

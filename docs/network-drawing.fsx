@@ -51,8 +51,23 @@ Figure.Html(
 )
 (*** include-it-raw ***)
 (**
-Typically one hidden unit learns something close to OR and the other close to AND (or NAND); the output unit
-computes "OR and not AND", which is XOR. Reading the signs of the edges tells which is which.
+What each unit computes on the four cases (x₁, x₂ → hidden units → output), rounded:
+*)
+let truthTable =
+    let x = ToyData.Xor().Features()
+    let outputs = xorNet.LayerOutputs x
+
+    [
+        for i in 0..3 ->
+            (x[i, 0], x[i, 1]),
+            (System.Math.Round(float (outputs[1][i, 0]), 2), System.Math.Round(float (outputs[1][i, 1]), 2)),
+            System.Math.Round(float (outputs[3][i, 0]), 2)
+    ]
+(*** include-value: truthTable ***)
+(**
+Each hidden unit is a logic gate whose boundary is one line through the square, and the output unit combines the
+two gates; the large weights make the sigmoids nearly steps.
+Reading the signs and sizes of the edges in the drawing gives the same gates as the table.
 
 ## A small MNIST network
 

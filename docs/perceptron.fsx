@@ -79,7 +79,7 @@ Chart
     .ToHtml("perceptron-errors", "Mistakes per epoch of the perceptron on the three truth tables.")
 (*** include-it-raw ***)
 (**
-Drawn over the plane, the perceptron's output (blue for 1, red for 0) shows why: one line can put (1, 1) alone
+Drawn over the plane, the perceptron's output (orange for 1, blue for 0, like the points of the two classes) shows why: one line can put (1, 1) alone
 (AND) or (0, 0) alone (OR), but no line puts (0, 1) and (1, 0) on one side and (0, 0) and (1, 1) on the other.
 *)
 let points (data: Dataset) =

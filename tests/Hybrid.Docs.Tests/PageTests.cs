@@ -70,6 +70,7 @@ public class PageTests(Site site) : IClassFixture<Site>
                 var content = new Drawn(drawn[0], drawn[1], drawn[2]);
                 Assert.True(content.Width > 50 && content.Height > 50, $"{page}: figure '{name}' is {content.Width}×{content.Height} px");
                 Assert.True(content.Marks >= 5, $"{page}: figure '{name}' holds {content.Marks} marks: nothing was drawn");
+                await figure.ScreenshotAsync(new() { Path = Path.Combine(Site.Screenshots, $"{name}.png") });
             }
 
             // Every figure on the page is one the test knows, so a new figure gets checked too.

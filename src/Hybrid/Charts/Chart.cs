@@ -128,7 +128,8 @@ public sealed class Chart
         if (groups is not null)
         {
             encoding["color"] = new JsonObject { ["field"] = "group", ["type"] = "nominal", ["title"] = null, ["legend"] = BottomLegend() };
-            encoding["shape"] = new JsonObject { ["field"] = "group", ["type"] = "nominal", ["title"] = null };
+            // The same legend settings as the colour's, so that the two merge into one legend.
+            encoding["shape"] = new JsonObject { ["field"] = "group", ["type"] = "nominal", ["title"] = null, ["legend"] = BottomLegend() };
         }
 
         return new Chart(new JsonObject
@@ -238,7 +239,7 @@ public sealed class Chart
         return new Chart(new JsonObject
         {
             ["data"] = new JsonObject { ["values"] = data },
-            // Light red-white-blue, and each cell outlined in its own colour so that no seams show between cells.
+            // Light blue-white-orange, and each cell outlined in its own colour so that no seams show between cells.
             ["mark"] = new JsonObject { ["type"] = "rect", ["strokeWidth"] = 0.6 },
             ["encoding"] = new JsonObject
             {
@@ -342,7 +343,8 @@ public sealed class Chart
             ["scale"] = new JsonObject
             {
                 ["domain"] = new JsonArray(low, (low + high) / 2, high),
-                ["range"] = new JsonArray("#ef8a62", "#f7f7f7", "#67a9cf"),
+                // Low blue, high orange: the colours the points of classes 0 and 1 get, so a class's points sit on its region.
+                ["range"] = new JsonArray("#67a9cf", "#f7f7f7", "#ef8a62"),
             },
         };
         if (title is null) shade["legend"] = null;
