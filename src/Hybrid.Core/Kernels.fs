@@ -84,6 +84,31 @@ type IKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType a
         optimizer: Optimizer * lr: float * n: int * p: Buffer<'T> * g: Buffer<'T> * m: Buffer<'T> * v: Buffer<'T> ->
             unit
 
+/// An index of the nonzeros of a batch of inputs, made by an ISparseKernels provider for one batch size and
+/// refilled for every batch.
+[<AbstractClass>]
+type SparseIndex() =
+    /// True when the last batch indexed was sparse enough for the sparse products.
+    abstract IsSparse: bool
+
+/// Optional kernels that exploit zeros in a layer's input (most pixels of an MNIST digit are blank): the first
+/// layer's products then cost in proportion to the nonzeros instead of the matrix size. The results are the dense
+/// products' up to rounding; a provider without them (or a batch that is not sparse) takes the dense products.
+type ISparseKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+    =
+    /// An index for batches of up to rows samples of columns inputs.
+    abstract CreateIndex: rows: int * columns: int -> SparseIndex
+
+    /// Indexes the nonzeros of a (rows × columns, stored row-major: one sample after another). Returns whether at
+    /// most maxDensity of the elements are nonzero; when not, the index must not be used.
+    abstract Index: index: SparseIndex * rows: int * a: Buffer<'T> * maxDensity: float -> bool
+
+    /// out (rows × n, column-major) = A·Wᵀ + bias for the indexed A and W (n × columns, column-major).
+    abstract SparseForward: index: SparseIndex * n: int * w: Buffer<'T> * bias: Buffer<'T> * out: Buffer<'T> -> unit
+
+    /// dW (n × columns, column-major) = Gᵀ·A for G (rows × n, column-major) and the indexed A.
+    abstract SparseWeightGradient: index: SparseIndex * n: int * g: Buffer<'T> * dw: Buffer<'T> -> unit
+
 /// Elementwise rules shared by every kernel implementation: one definition of each activation and its slope,
 /// the same as the graph's ops (Activation module), so both training paths compute the same numbers.
 [<RequireQualifiedAccess>]

@@ -18,6 +18,8 @@ type internal Workspace<'T
         Outputs: Buffer<'T>[]
         Gradients: Buffer<'T>[]
         Masks: Buffer<'T>[]
+        /// The index of the batch's nonzeros, when the first layer is dense and the kernels have sparse products.
+        Sparse: SparseIndex option
     }
 
 /// A training step without a graph: the forward and backward passes of a sequential model fused layer by
@@ -69,6 +71,11 @@ type FusedTrainer<'T
 
     let workspaces = Dictionary<int, Workspace<'T>>()
 
+    // The first layer's products take the sparse path for batches with at most this fraction of nonzero inputs
+    // (MNIST: about a fifth), where it is several times faster than the dense products.
+    let maxDensity = 0.35
+    let mutable sparseInputs = true
+
     let workspace (kernels: IKernels<'T>) rows =
         match workspaces.TryGetValue rows with
         | true, w -> w
@@ -88,6 +95,11 @@ type FusedTrainer<'T
                     Outputs = widths[1..] |> Array.map alloc
                     Gradients = widths[1..] |> Array.map alloc
                     Masks = widths[1..] |> Array.map alloc
+                    Sparse =
+                        match kernels with
+                        | :? ISparseKernels<'T> as sparse when firstIsDense && sparseInputs ->
+                            Some(sparse.CreateIndex(rows, model.Inputs))
+                        | _ -> None
                 }
 
             workspaces[rows] <- w
@@ -104,6 +116,12 @@ type FusedTrainer<'T
 
     /// Optimizer steps taken.
     member _.Steps = steps
+
+    /// Whether the first dense layer may use the kernels' sparse products on batches of mostly-zero inputs
+    /// (default true). Set it before the first step.
+    member _.SparseInputs
+        with get () = sparseInputs
+        and set (value: bool) = sparseInputs <- value
 
     /// One step on a batch whose rows are given by fill, which writes the features (rows × inputs) row-major, one
     /// sample after another, and the targets (rows × outputs) column-major into the spans it is handed. Returns the batch's mean loss before the update;
@@ -128,6 +146,12 @@ type FusedTrainer<'T
                         c.Data[j * rows + r] <- x.Data[r * model.Inputs + j]
             | _ -> invalidOp "FusedTrainer: batches are filled on the host"
 
+        // A batch of mostly-zero inputs takes the first layer's sparse products.
+        let sparse =
+            match w.Sparse, kernels with
+            | Some index, (:? ISparseKernels<'T> as sk) when sk.Index(index, rows, w.X, maxDensity) -> Some(sk, index)
+            | _ -> None
+
         // Forward: each layer reads the previous output (the batch for layer 0, as Xᵀ when that layer is dense).
         let input i =
             if i > 0 then w.Outputs[i - 1]
@@ -141,9 +165,12 @@ type FusedTrainer<'T
             match model.Specs[i] with
             | Dense _ ->
                 let k = denseIndex[i]
-                // out = input·Wᵀ; for layer 0 the input is stored as Xᵀ.
-                kernels.Gemm((i = 0), true, rows, n, widths[i], 'T.One, input i, values[k], 'T.Zero, out)
-                kernels.AddRowVector(rows, n, values[k + 1], out)
+                // out = input·Wᵀ + b; for layer 0 the input is stored as Xᵀ.
+                match sparse with
+                | Some(sk, index) when i = 0 -> sk.SparseForward(index, n, values[k], values[k + 1], out)
+                | _ ->
+                    kernels.Gemm((i = 0), true, rows, n, widths[i], 'T.One, input i, values[k], 'T.Zero, out)
+                    kernels.AddRowVector(rows, n, values[k + 1], out)
             | Activation kind -> kernels.Activate(kind, rows * n, input i, out)
             | Dropout rate ->
                 // The same draws, in the same order, as the graph's dropout (Layer.dropoutMask).
@@ -207,7 +234,10 @@ type FusedTrainer<'T
                             w.Gradients[i - 1]
                         )
 
-                    kernels.Gemm(true, (i = 0), n, widths[i], rows, 'T.One, g, input i, 'T.Zero, grads[p])
+                    match sparse with
+                    | Some(sk, index) when i = 0 -> sk.SparseWeightGradient(index, n, g, grads[p])
+                    | _ -> kernels.Gemm(true, (i = 0), n, widths[i], rows, 'T.One, g, input i, 'T.Zero, grads[p])
+
                     kernels.ColumnSums(rows, n, g, grads[p + 1])
 
                     if early then

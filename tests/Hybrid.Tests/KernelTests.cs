@@ -96,4 +96,86 @@ public class KernelTests
         for (var j = 0; j < n; j++) Assert.Equal(expectedSums[j], actualSums[j], 1e-4);
         for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-6);
     }
+
+    /// <summary>rows × columns, row-major, with about the given fraction of nonzeros (some rows and columns all zero).</summary>
+    static float[] SparseArray(int rows, int columns, double density, int seed)
+    {
+        var rng = new Random(seed);
+        var a = new float[rows * columns];
+        for (var i = 0; i < a.Length; i++)
+            if (i / columns != 1 && i % columns != 2 && rng.NextDouble() < density)
+                a[i] = (float)(rng.NextDouble() * 2 - 0.5);
+        return a;
+    }
+
+    [Theory]
+    [InlineData(1, 7, 5)]
+    [InlineData(13, 33, 64)]
+    [InlineData(64, 784, 128)]
+    [InlineData(37, 100, 67)]
+    public void Sparse_first_layer_products_equal_the_dense_ones(int rows, int columns, int n)
+    {
+        var sparse = new FastKernels<float>(new SimdProvider(), "simd");
+        var x = new HostBuffer<float>(SparseArray(rows, columns, 0.2, rows + columns));
+        var w = new HostBuffer<float>(RandomArray(n * columns, 3));
+        var b = new HostBuffer<float>(RandomArray(n, 4));
+        var g = new HostBuffer<float>(RandomArray(rows * n, 5));
+        var index = sparse.CreateIndex(rows, columns);
+
+        Assert.True(sparse.Index(index, rows, x, 0.35));
+        Assert.True(index.IsSparse);
+
+        // Dense reference: out = Xᵀᵀ·Wᵀ + b (X stored row-major is Xᵀ column-major), dW = Gᵀ·X.
+        var expectedOut = new HostBuffer<float>(new float[rows * n]);
+        Managed.Gemm(true, true, rows, n, columns, 1f, x, w, 0f, expectedOut);
+        Managed.AddRowVector(rows, n, b, expectedOut);
+        var expectedGrad = new HostBuffer<float>(new float[n * columns]);
+        Managed.Gemm(true, true, n, columns, rows, 1f, g, x, 0f, expectedGrad);
+
+        var actualOut = new HostBuffer<float>(Enumerable.Repeat(float.NaN, rows * n).ToArray());
+        var actualGrad = new HostBuffer<float>(Enumerable.Repeat(float.NaN, n * columns).ToArray());
+        sparse.SparseForward(index, n, w, b, actualOut);
+        sparse.SparseWeightGradient(index, n, g, actualGrad);
+
+        for (var i = 0; i < expectedOut.Data.Length; i++) Assert.Equal(expectedOut.Data[i], actualOut.Data[i], 1e-4);
+        for (var i = 0; i < expectedGrad.Data.Length; i++) Assert.Equal(expectedGrad.Data[i], actualGrad.Data[i], 1e-4);
+    }
+
+    [Fact]
+    public void A_dense_batch_is_refused_by_the_sparse_index_and_the_products_then_refuse_to_run()
+    {
+        var sparse = new FastKernels<float>(new SimdProvider(), "simd");
+        var index = sparse.CreateIndex(8, 50);
+        var dense = new HostBuffer<float>(SparseArray(8, 50, 0.9, 1));
+
+        Assert.False(sparse.Index(index, 8, dense, 0.35));
+        Assert.False(index.IsSparse);
+        Assert.Throws<InvalidOperationException>(() =>
+            sparse.SparseForward(index, 3, new HostBuffer<float>(new float[150]), new HostBuffer<float>(new float[3]), new HostBuffer<float>(new float[24])));
+        Assert.False(sparse.Index(index, 9, new HostBuffer<float>(new float[450]), 0.35)); // more rows than the index holds
+    }
+
+    [Fact]
+    public void Training_on_sparse_inputs_matches_the_dense_products_step_for_step()
+    {
+        // The same model trained on a sparse batch with the sparse first layer and with the dense products only.
+        var model = Core.Model.create<float>(new Random(1), 40, [LayerSpec.NewDense(16, Initializer.GlorotUniform, Initializer.Zeros), LayerSpec.NewActivation(ActivationKind.ReLU), LayerSpec.NewDense(3, Initializer.GlorotUniform, Initializer.Zeros)]);
+        float[] Train(bool sparseInputs)
+        {
+            var copy = Core.Model.ofParameters<float>(40, model.Specs, Core.Model.parameters(model).ToDictionary(p => p.Item1, p => p.Item2.Value.Clone()));
+            var trainer = new FusedTrainer<float>(copy, Objective.SoftmaxCrossEntropy, OptimizerModule.adam(0.01), null) { SparseInputs = sparseInputs };
+            var kernels = new FastKernels<float>(new SimdProvider(), "simd");
+            var x = SparseArray(24, 40, 0.2, 7);
+            var y = new float[24 * 3];
+            for (var r = 0; r < 24; r++) y[(r % 3) * 24 + r] = 1f;
+            var outputs = new float[24 * 3];
+            for (var step = 0; step < 5; step++)
+                trainer.Step(kernels, 24, (xs, ys) => { x.CopyTo(xs); y.CopyTo(ys); }, 0.01, new Random(0), outputs);
+            return Core.Model.parameters(copy).SelectMany(p => p.Item2.Value.AsColumnMajorArray()).ToArray();
+        }
+
+        var withSparse = Train(true);
+        var dense = Train(false);
+        for (var i = 0; i < dense.Length; i++) Assert.Equal(dense[i], withSparse[i], 1e-4);
+    }
 }

@@ -11,7 +11,7 @@ namespace Hybrid.LinearAlgebra;
 /// (<see cref="SimdProvider"/> or <see cref="OpenBlasProvider"/>), elementwise work by <see cref="TensorPrimitives"/>
 /// and Vector256 loops. Every rule has the same operation order as the managed reference, so results agree to rounding.
 /// </summary>
-public sealed class FastKernels<T> : IKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly ILinearAlgebraProvider<T> products;
 

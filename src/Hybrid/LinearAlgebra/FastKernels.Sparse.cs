@@ -1,0 +1,320 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Hybrid.Core;
+
+namespace Hybrid.LinearAlgebra;
+
+/// <summary>
+/// The sparse first-layer products: the batch's nonzeros are indexed by rows (for the forward product) and by
+/// columns (for the weight gradient), and each product touches only the weight columns of nonzero inputs. An MNIST
+/// batch is about one fifth nonzero, so these do about a fifth of the dense products' work; they split it over
+/// <see cref="Providers.Threads"/> by nonzeros.
+/// </summary>
+public sealed partial class FastKernels<T>
+{
+    // HYBRID_SPARSE=0 turns the sparse products off (to compare with the dense ones).
+    static readonly bool SparseEnabled = Environment.GetEnvironmentVariable("HYBRID_SPARSE") != "0";
+
+    sealed class NonzeroIndex(int capacity, int columns) : SparseIndex
+    {
+        public readonly int Columns = columns;
+        public int Rows;
+        public bool Sparse;
+        // By rows (CSR): row r's nonzeros are Values[RowStart[r] .. RowStart[r + 1]) in columns ColumnOf[…].
+        public readonly int[] RowStart = new int[capacity + 1];
+        // Eight spare slots: the vector left-pack stores whole vectors past the last entry.
+        public readonly int[] ColumnOf = new int[capacity * columns + 8];
+        public readonly T[] Values = new T[capacity * columns + 8];
+        // By columns (CSC): column c's nonzeros are ColumnValues[ColumnStart[c] .. ColumnStart[c + 1]) in rows RowOf[…].
+        public readonly int[] ColumnStart = new int[columns + 1];
+        public readonly int[] Next = new int[columns];
+        public readonly int[] RowOf = new int[capacity * columns];
+        public readonly T[] ColumnValues = new T[capacity * columns];
+        // The output gradient transposed (row-major), so that a sample's gradient row is contiguous.
+        public T[] Transposed = [];
+        // The product in progress, for the parts that run on the worker threads (delegates made once: no allocation per step).
+        public int N, Parts;
+        public T[] Weights = [], Bias = [], Output = [];
+        public Action<int>? ForwardPart, GradientPart;
+
+        public override bool IsSparse => Sparse;
+    }
+
+    /// <inheritdoc/>
+    public SparseIndex CreateIndex(int rows, int columns)
+    {
+        var index = new NonzeroIndex(rows, columns);
+        index.ForwardPart = part => ForwardRows(index, part);
+        index.GradientPart = part => GradientColumns(index, part);
+        return index;
+    }
+
+    // For each 8-bit mask, the lanes of its set bits in order (then zeros): the permutation that left-packs them.
+    static readonly int[] PackTable = BuildPackTable();
+
+    static int[] BuildPackTable()
+    {
+        var table = new int[256 * 8];
+        for (var mask = 0; mask < 256; mask++)
+        {
+            var k = 0;
+            for (var lane = 0; lane < 8; lane++)
+                if ((mask & (1 << lane)) != 0) table[mask * 8 + k++] = lane;
+        }
+
+        return table;
+    }
+
+    /// <summary>Parts of at least this many nonzeros each are worth a thread.</summary>
+    const int NonzerosPerPart = 4096;
+
+    static int PartsFor(int nonzeros) => Math.Clamp(nonzeros / NonzerosPerPart, 1, Math.Max(1, Providers.Threads));
+
+    /// <summary>The first position i in starts[0..count] with starts[i] ≥ target (starts ascending): where part boundaries fall.</summary>
+    static int Boundary(int[] starts, int count, long target)
+    {
+        int lo = 0, hi = count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (starts[mid] < target) lo = mid + 1;
+            else hi = mid;
+        }
+
+        return lo;
+    }
+
+    /// <inheritdoc/>
+    public unsafe bool Index(SparseIndex index, int rows, Core.Buffer<T> a, double maxDensity)
+    {
+        var ix = (NonzeroIndex)index;
+        ix.Sparse = false;
+        if (!SparseEnabled || rows > ix.RowStart.Length - 1) return false;
+        var columns = ix.Columns;
+        var limit = (int)(maxDensity * rows * columns);
+        var data = Host(a);
+        var count = 0;
+        var w = Vector256<T>.Count;
+        var full = (1u << w) - 1;
+        fixed (T* source = data, values = ix.Values, columnValues = ix.ColumnValues)
+        fixed (int* columnOf = ix.ColumnOf, rowStart = ix.RowStart, columnStart = ix.ColumnStart, next = ix.Next, rowOf = ix.RowOf)
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                rowStart[r] = count;
+                // A row adds at most `columns` entries: stop before the arrays could overflow the limit.
+                if (count > limit) return false;
+                var row = source + (long)r * columns;
+                var j = 0;
+                if (typeof(T) == typeof(float) && Avx2.IsSupported)
+                {
+                    // Branch-free left-packing: a table turns each vector's nonzero mask into a permutation that moves
+                    // the nonzeros (and their column numbers) to the front; the count advances by their number.
+                    var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+                    fixed (int* table = PackTable)
+                    {
+                        for (; j <= columns - 8; j += 8)
+                        {
+                            var v = Avx.LoadVector256((float*)row + j);
+                            var mask = (uint)Avx.MoveMask(Avx.CompareNotEqual(v, Vector256<float>.Zero));
+                            var permutation = Avx.LoadVector256(table + mask * 8);
+                            Avx.Store((float*)values + count, Avx2.PermuteVar8x32(v, permutation));
+                            Avx.Store(columnOf + count, Avx2.PermuteVar8x32(lanes + Vector256.Create(j), permutation));
+                            count += BitOperations.PopCount(mask);
+                        }
+                    }
+                }
+                else if (Vector256.IsHardwareAccelerated)
+                {
+                    for (; j <= columns - w; j += w)
+                    {
+                        // One comparison per vector; then only the set bits are visited.
+                        var bits = ~Vector256.Equals(Vector256.Load(row + j), Vector256<T>.Zero).ExtractMostSignificantBits() & full;
+                        while (bits != 0)
+                        {
+                            var at = j + BitOperations.TrailingZeroCount(bits);
+                            columnOf[count] = at;
+                            values[count++] = row[at];
+                            bits &= bits - 1;
+                        }
+                    }
+                }
+
+                for (; j < columns; j++)
+                    if (row[j] != T.Zero)
+                    {
+                        columnOf[count] = j;
+                        values[count++] = row[j];
+                    }
+            }
+
+            if (count > limit) return false;
+            rowStart[rows] = count;
+            ix.Rows = rows;
+
+            // The same nonzeros by column: a counting sort keeps each column's rows in increasing order.
+            new Span<int>(columnStart, columns + 1).Clear();
+            for (var e = 0; e < count; e++) columnStart[columnOf[e] + 1]++;
+            for (var c = 0; c < columns; c++) columnStart[c + 1] += columnStart[c];
+            new Span<int>(columnStart, columns).CopyTo(new Span<int>(next, columns));
+            for (var r = 0; r < rows; r++)
+            for (var e = rowStart[r]; e < rowStart[r + 1]; e++)
+            {
+                var position = next[columnOf[e]]++;
+                rowOf[position] = r;
+                columnValues[position] = values[e];
+            }
+        }
+
+        ix.Sparse = true;
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public void SparseForward(SparseIndex index, int n, Core.Buffer<T> w, Core.Buffer<T> bias, Core.Buffer<T> output)
+    {
+        var ix = Ready(index);
+        ix.Weights = Host(w);
+        ix.Bias = Host(bias);
+        ix.Output = Host(output);
+        CheckLength(ix.Weights, n * ix.Columns, "weights");
+        CheckLength(ix.Bias, n, "bias");
+        CheckLength(ix.Output, ix.Rows * n, "output");
+        ix.N = n;
+        // Rows split so that each part has about the same number of nonzeros.
+        ix.Parts = PartsFor(ix.RowStart[ix.Rows]);
+        Workers.Run(ix.Parts, ix.ForwardPart!);
+    }
+
+    static unsafe void ForwardRows(NonzeroIndex ix, int part)
+    {
+        int rows = ix.Rows, n = ix.N;
+        long total = ix.RowStart[rows];
+        var first = Boundary(ix.RowStart, rows, total * part / ix.Parts);
+        var last = Boundary(ix.RowStart, rows, total * (part + 1) / ix.Parts);
+        if (part == ix.Parts - 1) last = rows;
+        var o = ix.Output;
+        var b = ix.Bias;
+        // A sample's output row is a sum of weight columns (contiguous, n long) scaled by its nonzero inputs.
+        T* row = stackalloc T[n];
+        fixed (T* pw = ix.Weights, values = ix.Values)
+        fixed (int* columnOf = ix.ColumnOf)
+        {
+            for (var r = first; r < last; r++)
+            {
+                Combine(row, n, pw, n, columnOf, values, ix.RowStart[r], ix.RowStart[r + 1]);
+                for (var j = 0; j < n; j++) o[j * rows + r] = row[j] + b[j];
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void SparseWeightGradient(SparseIndex index, int n, Core.Buffer<T> g, Core.Buffer<T> dw)
+    {
+        var ix = Ready(index);
+        var rows = ix.Rows;
+        var gradient = Host(g);
+        ix.Output = Host(dw);
+        CheckLength(gradient, rows * n, "gradient");
+        CheckLength(ix.Output, n * ix.Columns, "weight gradient");
+        if (ix.Transposed.Length < rows * n) ix.Transposed = new T[rows * n]; // once per width
+        var t = ix.Transposed;
+        for (var j = 0; j < n; j++)
+        for (var r = 0; r < rows; r++)
+            t[r * n + j] = gradient[j * rows + r];
+        ix.N = n;
+        // Columns split so that each part has about the same number of nonzeros; each part owns its columns of dW.
+        ix.Parts = PartsFor(ix.RowStart[rows]);
+        Workers.Run(ix.Parts, ix.GradientPart!);
+    }
+
+    static unsafe void GradientColumns(NonzeroIndex ix, int part)
+    {
+        int columns = ix.Columns, n = ix.N;
+        long total = ix.ColumnStart[columns];
+        var first = Boundary(ix.ColumnStart, columns, total * part / ix.Parts);
+        var last = Boundary(ix.ColumnStart, columns, total * (part + 1) / ix.Parts);
+        if (part == ix.Parts - 1) last = columns;
+        if (part == 0) first = 0;
+        // dW's column c (n long) is the sum of the gradient rows of the samples whose input c is nonzero, scaled by it.
+        fixed (T* pt = ix.Transposed, values = ix.ColumnValues, pd = ix.Output)
+        fixed (int* rowOf = ix.RowOf)
+        {
+            for (var c = first; c < last; c++)
+                Combine(pd + (long)c * n, n, pt, n, rowOf, values, ix.ColumnStart[c], ix.ColumnStart[c + 1]);
+        }
+    }
+
+    /// <summary>into[0..n) = Σₑ values[e] · source[which[e]·stride ..], for e in [start, end), eight vectors at a time.</summary>
+    static unsafe void Combine(T* into, int n, T* source, int stride, int* which, T* values, int start, int end)
+    {
+        var w = Vector256<T>.Count;
+        var j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j <= n - 8 * w; j += 8 * w)
+            {
+                Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                for (var e = start; e < end; e++)
+                {
+                    var x = Vector256.Create(values[e]);
+                    var s = source + (long)which[e] * stride + j;
+                    a0 = Fma(x, Vector256.Load(s), a0);
+                    a1 = Fma(x, Vector256.Load(s + w), a1);
+                    a2 = Fma(x, Vector256.Load(s + 2 * w), a2);
+                    a3 = Fma(x, Vector256.Load(s + 3 * w), a3);
+                    a4 = Fma(x, Vector256.Load(s + 4 * w), a4);
+                    a5 = Fma(x, Vector256.Load(s + 5 * w), a5);
+                    a6 = Fma(x, Vector256.Load(s + 6 * w), a6);
+                    a7 = Fma(x, Vector256.Load(s + 7 * w), a7);
+                }
+
+                a0.Store(into + j);
+                a1.Store(into + j + w);
+                a2.Store(into + j + 2 * w);
+                a3.Store(into + j + 3 * w);
+                a4.Store(into + j + 4 * w);
+                a5.Store(into + j + 5 * w);
+                a6.Store(into + j + 6 * w);
+                a7.Store(into + j + 7 * w);
+            }
+
+            for (; j <= n - w; j += w)
+            {
+                Vector256<T> a = default;
+                for (var e = start; e < end; e++)
+                    a = Fma(Vector256.Create(values[e]), Vector256.Load(source + (long)which[e] * stride + j), a);
+                a.Store(into + j);
+            }
+        }
+
+        for (; j < n; j++)
+        {
+            var a = T.Zero;
+            for (var e = start; e < end; e++) a += values[e] * source[(long)which[e] * stride + j];
+            into[j] = a;
+        }
+    }
+
+    static Vector256<T> Fma(Vector256<T> x, Vector256<T> y, Vector256<T> addend)
+    {
+        // The JIT keeps one branch per instantiation; a fused multiply-add where the element type has one.
+        if (typeof(T) == typeof(float))
+            return Vector256.FusedMultiplyAdd(x.As<T, float>(), y.As<T, float>(), addend.As<T, float>()).As<float, T>();
+        if (typeof(T) == typeof(double))
+            return Vector256.FusedMultiplyAdd(x.As<T, double>(), y.As<T, double>(), addend.As<T, double>()).As<double, T>();
+        return x * y + addend;
+    }
+
+    static NonzeroIndex Ready(SparseIndex index)
+    {
+        var ix = index as NonzeroIndex ?? throw new ArgumentException("the sparse index was made by other kernels", nameof(index));
+        return ix.Sparse ? ix : throw new InvalidOperationException("the sparse products need a batch indexed as sparse (Index returned false)");
+    }
+
+    static void CheckLength(T[] data, int length, string what)
+    {
+        if (data.Length < length) throw new ArgumentException($"the {what} buffer holds {data.Length} elements; {length} are needed.");
+    }
+}
