@@ -109,6 +109,22 @@ type ISparseKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> Value
     /// dW (n × columns, column-major) = Gᵀ·A for G (rows × n, column-major) and the indexed A.
     abstract SparseWeightGradient: index: SparseIndex * n: int * g: Buffer<'T> * dw: Buffer<'T> -> unit
 
+    /// SparseWeightGradient, then the optimizer's update of W (IKernels.Update's rule, step number step) applied
+    /// to each column of W as soon as its gradient is computed, while it is in cache. The same numbers as the two
+    /// calls one after the other; false (and nothing done) for an optimizer these kernels do not fuse.
+    abstract SparseWeightGradientAndUpdate:
+        index: SparseIndex *
+        n: int *
+        g: Buffer<'T> *
+        dw: Buffer<'T> *
+        optimizer: Optimizer *
+        lr: float *
+        step: int *
+        w: Buffer<'T> *
+        m: Buffer<'T> *
+        v: Buffer<'T> ->
+            bool
+
 /// Elementwise rules shared by every kernel implementation: one definition of each activation and its slope,
 /// the same as the graph's ops (Activation module), so both training paths compute the same numbers.
 [<RequireQualifiedAccess>]

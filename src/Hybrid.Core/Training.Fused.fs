@@ -146,11 +146,12 @@ type FusedTrainer<'T
                         c.Data[j * rows + r] <- x.Data[r * model.Inputs + j]
             | _ -> invalidOp "FusedTrainer: batches are filled on the host"
 
-        // A batch of mostly-zero inputs takes the first layer's sparse products.
+        // A batch of mostly-zero inputs takes the first layer's sparse products (a value option: nothing allocated).
         let sparse =
             match w.Sparse, kernels with
-            | Some index, (:? ISparseKernels<'T> as sk) when sk.Index(index, rows, w.X, maxDensity) -> Some(sk, index)
-            | _ -> None
+            | Some index, (:? ISparseKernels<'T> as sk) when sk.Index(index, rows, w.X, maxDensity) ->
+                ValueSome(struct (sk, index))
+            | _ -> ValueNone
 
         // Forward: each layer reads the previous output (the batch for layer 0, as Xᵀ when that layer is dense).
         let input i =
@@ -167,7 +168,7 @@ type FusedTrainer<'T
                 let k = denseIndex[i]
                 // out = input·Wᵀ + b; for layer 0 the input is stored as Xᵀ.
                 match sparse with
-                | Some(sk, index) when i = 0 -> sk.SparseForward(index, n, values[k], values[k + 1], out)
+                | ValueSome(struct (sk, index)) when i = 0 -> sk.SparseForward(index, n, values[k], values[k + 1], out)
                 | _ ->
                     kernels.Gemm((i = 0), true, rows, n, widths[i], 'T.One, input i, values[k], 'T.Zero, out)
                     kernels.AddRowVector(rows, n, values[k + 1], out)
@@ -234,14 +235,37 @@ type FusedTrainer<'T
                             w.Gradients[i - 1]
                         )
 
-                    match sparse with
-                    | Some(sk, index) when i = 0 -> sk.SparseWeightGradient(index, n, g, grads[p])
-                    | _ -> kernels.Gemm(true, (i = 0), n, widths[i], rows, 'T.One, g, input i, 'T.Zero, grads[p])
+                    // With a sparse first layer and no clipping, the weights may be updated column by column as
+                    // their gradients are made (the kernels say whether they can for this optimizer).
+                    let fused =
+                        match sparse with
+                        | ValueSome(struct (sk, index)) when i = 0 && early ->
+                            steps > 0
+                            && sk.SparseWeightGradientAndUpdate(
+                                index,
+                                n,
+                                g,
+                                grads[p],
+                                optimizer,
+                                lr,
+                                steps,
+                                values[p],
+                                firsts[p],
+                                seconds[p]
+                            )
+                        | _ -> false
+
+                    if not fused then
+                        match sparse with
+                        | ValueSome(struct (sk, index)) when i = 0 -> sk.SparseWeightGradient(index, n, g, grads[p])
+                        | _ -> kernels.Gemm(true, (i = 0), n, widths[i], rows, 'T.One, g, input i, 'T.Zero, grads[p])
 
                     kernels.ColumnSums(rows, n, g, grads[p + 1])
 
                     if early then
-                        update p
+                        if not fused then
+                            update p
+
                         update (p + 1)
                 | Activation kind ->
                     if needInput then

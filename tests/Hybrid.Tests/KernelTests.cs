@@ -155,15 +155,29 @@ public class KernelTests
         Assert.False(sparse.Index(index, 9, new HostBuffer<float>(new float[450]), 0.35)); // more rows than the index holds
     }
 
-    [Fact]
-    public void Training_on_sparse_inputs_matches_the_dense_products_step_for_step()
+    public static TheoryData<string, bool> SparseTrainingCases => new()
     {
-        // The same model trained on a sparse batch with the sparse first layer and with the dense products only.
+        { "adam", false }, { "adam", true }, { "momentum", false }, { "adamw", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(SparseTrainingCases))]
+    public void Training_on_sparse_inputs_matches_the_dense_products_step_for_step(string optimizerName, bool clip)
+    {
+        // The same model trained on a sparse batch with the sparse first layer (Adam's update fused into the weight
+        // gradient where there is no clipping) and with the dense products only.
+        var optimizer = optimizerName switch
+        {
+            "adam" => OptimizerModule.adam(0.01),
+            "adamw" => OptimizerModule.adamW(0.01, 0.1),
+            _ => OptimizerModule.momentum(0.05, 0.9),
+        };
+        var clipNorm = clip ? Microsoft.FSharp.Core.FSharpOption<double>.Some(0.5) : null;
         var model = Core.Model.create<float>(new Random(1), 40, [LayerSpec.NewDense(16, Initializer.GlorotUniform, Initializer.Zeros), LayerSpec.NewActivation(ActivationKind.ReLU), LayerSpec.NewDense(3, Initializer.GlorotUniform, Initializer.Zeros)]);
         float[] Train(bool sparseInputs)
         {
             var copy = Core.Model.ofParameters<float>(40, model.Specs, Core.Model.parameters(model).ToDictionary(p => p.Item1, p => p.Item2.Value.Clone()));
-            var trainer = new FusedTrainer<float>(copy, Objective.SoftmaxCrossEntropy, OptimizerModule.adam(0.01), null) { SparseInputs = sparseInputs };
+            var trainer = new FusedTrainer<float>(copy, Objective.SoftmaxCrossEntropy, optimizer, clipNorm) { SparseInputs = sparseInputs };
             var kernels = new FastKernels<float>(new SimdProvider(), "simd");
             var x = SparseArray(24, 40, 0.2, 7);
             var y = new float[24 * 3];

@@ -126,6 +126,24 @@ public class ProviderTests
         var e = Assert.Throws<DllNotFoundException>(missing.InitializeVerify);
         Assert.Contains("/nonexistent/libopenblas.so.0", e.Message);
         Assert.Contains("apt-get install -y libopenblas0-pthread", e.Message);
+        // Used without InitializeVerify, it says the same instead of calling through a null function pointer.
+        var product = Assert.Throws<DllNotFoundException>(() =>
+            missing.MatrixMultiplyWithUpdate(
+                MathNet.Numerics.Providers.LinearAlgebra.Transpose.DontTranspose, MathNet.Numerics.Providers.LinearAlgebra.Transpose.DontTranspose,
+                1f, new float[4], 2, 2, new float[4], 2, 2, 0f, new float[4]));
+        Assert.Contains("apt-get install -y libopenblas0-pthread", product.Message);
+    }
+
+    [Fact]
+    public void A_new_OpenBlas_provider_loads_the_library_on_first_use()
+    {
+        var fresh = new OpenBlasProvider();
+        var c = new float[4];
+        fresh.MatrixMultiplyWithUpdate(
+            MathNet.Numerics.Providers.LinearAlgebra.Transpose.DontTranspose, MathNet.Numerics.Providers.LinearAlgebra.Transpose.DontTranspose,
+            1f, [1, 2, 3, 4], 2, 2, [1, 0, 0, 1], 2, 2, 0f, c);
+
+        Assert.Equal([1f, 2f, 3f, 4f], c);
     }
 
     [Fact]

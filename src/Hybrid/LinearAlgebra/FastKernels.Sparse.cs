@@ -36,6 +36,11 @@ public sealed partial class FastKernels<T>
         // The product in progress, for the parts that run on the worker threads (delegates made once: no allocation per step).
         public int N, Parts;
         public T[] Weights = [], Bias = [], Output = [];
+        // The update fused into the weight gradient, when there is one.
+        public AdamSettings? Adam;
+        public double Rate;
+        public int Step;
+        public T[] First = [], Second = [];
         public Action<int>? ForwardPart, GradientPart;
 
         public override bool IsSparse => Sparse;
@@ -213,6 +218,33 @@ public sealed partial class FastKernels<T>
     public void SparseWeightGradient(SparseIndex index, int n, Core.Buffer<T> g, Core.Buffer<T> dw)
     {
         var ix = Ready(index);
+        ix.Adam = null;
+        WeightGradient(ix, n, g, dw);
+    }
+
+    /// <inheritdoc/>
+    public bool SparseWeightGradientAndUpdate(
+        SparseIndex index, int n, Core.Buffer<T> g, Core.Buffer<T> dw, Core.Optimizer optimizer, double lr, int step,
+        Core.Buffer<T> w, Core.Buffer<T> m, Core.Buffer<T> v)
+    {
+        if (optimizer is not Core.Optimizer.Adam adam) return false;
+        var ix = Ready(index);
+        ix.Adam = adam.Item;
+        ix.Rate = lr;
+        ix.Step = step;
+        ix.Weights = Host(w);
+        ix.First = Host(m);
+        ix.Second = Host(v);
+        CheckLength(ix.Weights, n * ix.Columns, "weights");
+        CheckLength(ix.First, n * ix.Columns, "first moments");
+        CheckLength(ix.Second, n * ix.Columns, "second moments");
+        WeightGradient(ix, n, g, dw);
+        ix.Adam = null;
+        return true;
+    }
+
+    void WeightGradient(NonzeroIndex ix, int n, Core.Buffer<T> g, Core.Buffer<T> dw)
+    {
         var rows = ix.Rows;
         var gradient = Host(g);
         ix.Output = Host(dw);
@@ -242,7 +274,15 @@ public sealed partial class FastKernels<T>
         fixed (int* rowOf = ix.RowOf)
         {
             for (var c = first; c < last; c++)
+            {
                 Combine(pd + (long)c * n, n, pt, n, rowOf, values, ix.ColumnStart[c], ix.ColumnStart[c + 1]);
+                // Adam is elementwise: updating column by column gives the whole-matrix update's numbers.
+                if (ix.Adam is { } adam)
+                {
+                    var at = c * n;
+                    Adam(adam, ix.Rate, ix.Step, ix.Weights.AsSpan(at, n), ix.Output.AsSpan(at, n), ix.First.AsSpan(at, n), ix.Second.AsSpan(at, n));
+                }
+            }
         }
     }
 

@@ -153,7 +153,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     }
 
     /// <summary>Adam (and AdamW) with Vector256, step for step the scalar rule's operations (see Optim.fs), so bit-identical.</summary>
-    static void Adam(AdamSettings s, double lr, int n, T[] p, T[] g, T[] m, T[] v)
+    internal static void Adam(AdamSettings s, double lr, int n, Span<T> p, Span<T> g, Span<T> m, Span<T> v)
     {
         T C(double x) => T.CreateTruncating(x);
         T b1 = C(s.Beta1), b2 = C(s.Beta2), eps = C(s.Eps), wd = C(s.WeightDecay);

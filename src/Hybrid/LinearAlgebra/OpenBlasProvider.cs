@@ -80,6 +80,12 @@ public sealed unsafe class OpenBlasProvider : ForwardingLinearAlgebraProvider
     /// <inheritdoc/>
     public override bool IsAvailable() => TryLoad();
 
+    // A provider used before InitializeVerify loads the library then, or says what to install (never a null call).
+    void Loaded()
+    {
+        if (library == 0) InitializeVerify();
+    }
+
     /// <inheritdoc/>
     /// <exception cref="DllNotFoundException">OpenBLAS is not installed; the message says what to install.</exception>
     public override void InitializeVerify()
@@ -111,6 +117,7 @@ public sealed unsafe class OpenBlasProvider : ForwardingLinearAlgebraProvider
     {
         var (m, k, n) = Shape(transposeA, transposeB, rowsA, columnsA, rowsB, columnsB);
         if (m == 0 || n == 0) return;
+        Loaded();
         fixed (float* pa = a, pb = b, pc = c)
             sgemm(ColumnMajor, Flag(transposeA), Flag(transposeB), m, n, k, alpha, pa, Math.Max(1, rowsA), pb, Math.Max(1, rowsB), beta, pc, m);
     }
@@ -122,6 +129,7 @@ public sealed unsafe class OpenBlasProvider : ForwardingLinearAlgebraProvider
     {
         var (m, k, n) = Shape(transposeA, transposeB, rowsA, columnsA, rowsB, columnsB);
         if (m == 0 || n == 0) return;
+        Loaded();
         fixed (double* pa = a, pb = b, pc = c)
             dgemm(ColumnMajor, Flag(transposeA), Flag(transposeB), m, n, k, alpha, pa, Math.Max(1, rowsA), pb, Math.Max(1, rowsB), beta, pc, m);
     }
@@ -138,6 +146,7 @@ public sealed unsafe class OpenBlasProvider : ForwardingLinearAlgebraProvider
     public override void AddVectorToScaledVector(float[] y, float alpha, float[] x, float[] result)
     {
         if (!ReferenceEquals(y, result)) Array.Copy(y, result, y.Length);
+        Loaded();
         fixed (float* px = x, pr = result) saxpy(x.Length, alpha, px, 1, pr, 1);
     }
 
@@ -145,6 +154,7 @@ public sealed unsafe class OpenBlasProvider : ForwardingLinearAlgebraProvider
     public override void AddVectorToScaledVector(double[] y, double alpha, double[] x, double[] result)
     {
         if (!ReferenceEquals(y, result)) Array.Copy(y, result, y.Length);
+        Loaded();
         fixed (double* px = x, pr = result) daxpy(x.Length, alpha, px, 1, pr, 1);
     }
 
@@ -152,6 +162,7 @@ public sealed unsafe class OpenBlasProvider : ForwardingLinearAlgebraProvider
     public override void ScaleArray(float alpha, float[] x, float[] result)
     {
         if (!ReferenceEquals(x, result)) Array.Copy(x, result, x.Length);
+        Loaded();
         fixed (float* pr = result) sscal(result.Length, alpha, pr, 1);
     }
 
@@ -159,6 +170,7 @@ public sealed unsafe class OpenBlasProvider : ForwardingLinearAlgebraProvider
     public override void ScaleArray(double alpha, double[] x, double[] result)
     {
         if (!ReferenceEquals(x, result)) Array.Copy(x, result, x.Length);
+        Loaded();
         fixed (double* pr = result) dscal(result.Length, alpha, pr, 1);
     }
 
