@@ -122,8 +122,8 @@ Chart
     )
 (*** include-it-raw ***)
 (**
-Every tanh squashes the plane along one direction; three of them fold the inner disc into a corner of the cube
-(−1, 1)³ that a plane can cut off. That is what a hidden layer is for: it learns a representation in which the
+Every tanh squashes the plane along one direction; three of them send the inner disc and the outer ring to
+different corners and faces of the cube (−1, 1)³, where a plane can separate them. That is what a hidden layer is for: it learns a representation in which the
 problem becomes linear for the layer after it. The [next page](network-drawing.html) draws such networks from their
 weights.
 *)

@@ -75,8 +75,8 @@ let measure (draw: Random -> Matrix<float>) =
 let results = [ for name, draw in inits -> name, measure draw ]
 (**
 Forward: the spread of each layer's activations. With small random weights every layer multiplies the signal by
-about 0.01 × √100 = 0.1, so it is gone after three layers. The standard heuristic decays more slowly; Glorot's
-keeps it nearly level.
+about 0.01 × √100 = 0.1, so it is gone after three layers. The standard heuristic loses two to three orders of
+magnitude over the ten layers; Glorot's loses far less.
 *)
 (*** hide ***)
 Chart
@@ -85,9 +85,11 @@ Chart
     .ToHtml("init-activations", "Standard deviation of the tanh activations after each of the ten layers (log scale).")
 (*** include-it-raw ***)
 (**
-Backward: the spread of the gradient with respect to each layer's weights. A layer learns at a rate proportional to
-it. With small random weights the gradients collapse by orders of magnitude, and nothing but the last layer can
-learn; with Glorot's initialization every layer gets a gradient of the same order.
+Backward: the spread of the gradient with respect to each layer's weights; a layer learns at a rate proportional to
+it. The gradient of a layer's weights is the product of the activations coming into it and the gradient coming back
+from above, so small activations make small gradients everywhere: with small random weights every layer's gradient
+is many orders of magnitude below Glorot's, and no layer, not even the last, receives a usable signal. Glorot's
+initialization gives the largest gradients of the three, of the same order at every layer.
 *)
 (*** hide ***)
 Chart

@@ -146,8 +146,8 @@ Figure.Html(
 )
 (*** include-it-raw ***)
 (**
-Many are hard even for a person: a 4 that is nearly closed into a 9, a 7 with a bar read as a 2. The same run from
-the command line, with a self-contained HTML report of these curves and the confusion matrix:
+Many are hard even for a person: strokes that are broken, closed or slanted into another digit's shape. The same
+kind of run from the command line, with a self-contained HTML report of these curves and the confusion matrix:
 
     dotnet run --project src/Hybrid.Cli -c Release -- train mnist --hidden 256,256 --dropout 0.2 \
         --batch 128 --epochs 6 --schedule cosine --report report.html

@@ -76,9 +76,9 @@ Hybrid.Charts.Chart
     .ToHtml("provider-times", "One epoch of 784-128-10 on 20,000 images, per provider (lower is faster).")
 (*** include-it-raw ***)
 (**
-The accuracies agree (the providers differ only in rounding); the times do not. The managed provider is the
-portable baseline; the SIMD provider is an order of magnitude faster with no native dependency; OpenBLAS is fastest
-where it is installed.
+The accuracies agree to within a few tenths of a point (the providers differ only in rounding, which training
+amplifies a little); the times do not. The managed provider is the portable baseline; the SIMD provider is several
+times faster with no native dependency; OpenBLAS is the fastest where it is installed.
 
 ## Against PyTorch and NumPy
 
