@@ -7,12 +7,7 @@ index: 2
 ---
 *)
 (*** hide ***)
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/MathNet.Numerics.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.Core.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.Examples.dll"
-
-Hybrid.Providers.Notice <- ignore
+#load "../tests/Hybrid.Examples/References.fsx"
 (**
 # Extending Hybrid: a new op and its proof
 

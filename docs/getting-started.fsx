@@ -7,12 +7,7 @@ index: 1
 ---
 *)
 (*** hide ***)
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/MathNet.Numerics.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.Core.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.Examples.dll"
-
-Hybrid.Providers.Notice <- ignore
+#load "../tests/Hybrid.Examples/References.fsx"
 (**
 # Getting started
 
@@ -68,8 +63,8 @@ Hybrid.Examples.Snippet.Html("GettingStarted.cs", "save")
 Hybrid.Charts.Chart
     .Grid(
         [
-            Hybrid.Charts.TrainingCharts.Loss(history).WithSize(300, 200)
-            Hybrid.Charts.TrainingCharts.Accuracy(history).WithSize(300, 200)
+            Hybrid.Charts.TrainingCharts.Loss(history).WithSize(260, 190)
+            Hybrid.Charts.TrainingCharts.Accuracy(history).WithSize(260, 190)
         ],
         columns = 2
     )

@@ -7,11 +7,7 @@ index: 4
 ---
 *)
 (*** hide ***)
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/MathNet.Numerics.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.Core.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.dll"
-
-Hybrid.Providers.Notice <- ignore
+#load "../tests/Hybrid.Examples/References.fsx"
 (**
 # One hidden layer: bending the data until a line separates it
 

@@ -7,11 +7,7 @@ index: 9
 ---
 *)
 (*** hide ***)
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/MathNet.Numerics.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.Core.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.dll"
-
-Hybrid.Providers.Notice <- ignore
+#load "../tests/Hybrid.Examples/References.fsx"
 (**
 # MNIST end to end
 
@@ -79,8 +75,8 @@ for e in history.Epochs do
 Chart
     .Grid(
         [
-            TrainingCharts.Loss(history).WithSize(300, 200)
-            TrainingCharts.Accuracy(history).WithSize(300, 200)
+            TrainingCharts.Loss(history).WithSize(260, 190)
+            TrainingCharts.Accuracy(history).WithSize(260, 190)
         ],
         columns = 2
     )

@@ -7,11 +7,7 @@ index: 2
 ---
 *)
 (*** hide ***)
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/MathNet.Numerics.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.Core.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.dll"
-
-Hybrid.Providers.Notice <- ignore
+#load "../tests/Hybrid.Examples/References.fsx"
 (**
 # The perceptron, and why XOR needs a hidden layer
 

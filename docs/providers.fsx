@@ -7,12 +7,7 @@ index: 1
 ---
 *)
 (*** hide ***)
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/MathNet.Numerics.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.Core.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.dll"
-#r "../tests/Hybrid.Examples/bin/Release/net10.0/Hybrid.Examples.dll"
-
-Hybrid.Providers.Notice <- ignore
+#load "../tests/Hybrid.Examples/References.fsx"
 (**
 # Matrix providers and speed
 

@@ -76,6 +76,18 @@ public sealed partial class FastKernels<T>
 
     static int PartsFor(int nonzeros) => Math.Clamp(nonzeros / NonzerosPerPart, 1, Math.Max(1, Providers.Threads));
 
+    /// <summary>
+    /// Part <paramref name="part"/> of <paramref name="parts"/> of the rows (or columns) 0 … count − 1 whose nonzeros begin at
+    /// starts[…]: consecutive ranges with about the same number of nonzeros each, together covering every row.
+    /// </summary>
+    static (int First, int Last) Share(int[] starts, int count, int part, int parts)
+    {
+        long total = starts[count];
+        var first = Boundary(starts, count, total * part / parts);
+        var last = part == parts - 1 ? count : Boundary(starts, count, total * (part + 1) / parts);
+        return (first, last);
+    }
+
     /// <summary>The first position i in starts[0..count] with starts[i] ≥ target (starts ascending): where part boundaries fall.</summary>
     static int Boundary(int[] starts, int count, long target)
     {
@@ -195,10 +207,7 @@ public sealed partial class FastKernels<T>
     static unsafe void ForwardRows(NonzeroIndex ix, int part)
     {
         int rows = ix.Rows, n = ix.N;
-        long total = ix.RowStart[rows];
-        var first = Boundary(ix.RowStart, rows, total * part / ix.Parts);
-        var last = Boundary(ix.RowStart, rows, total * (part + 1) / ix.Parts);
-        if (part == ix.Parts - 1) last = rows;
+        var (first, last) = Share(ix.RowStart, rows, part, ix.Parts);
         var o = ix.Output;
         var b = ix.Bias;
         // A sample's output row is a sum of weight columns (contiguous, n long) scaled by its nonzero inputs.
@@ -264,11 +273,7 @@ public sealed partial class FastKernels<T>
     static unsafe void GradientColumns(NonzeroIndex ix, int part)
     {
         int columns = ix.Columns, n = ix.N;
-        long total = ix.ColumnStart[columns];
-        var first = Boundary(ix.ColumnStart, columns, total * part / ix.Parts);
-        var last = Boundary(ix.ColumnStart, columns, total * (part + 1) / ix.Parts);
-        if (part == ix.Parts - 1) last = columns;
-        if (part == 0) first = 0;
+        var (first, last) = Share(ix.ColumnStart, columns, part, ix.Parts);
         // dW's column c (n long) is the sum of the gradient rows of the samples whose input c is nonzero, scaled by it.
         fixed (T* pt = ix.Transposed, values = ix.ColumnValues, pd = ix.Output)
         fixed (int* rowOf = ix.RowOf)
