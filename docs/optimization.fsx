@@ -29,20 +29,22 @@ open Hybrid.Charts
 
 let moons = ToyData.Moons(400, noise = 0.15, seed = 2)
 
-let lossPerEpoch (optimizer: Optimizer) batch epochs (data: Dataset) =
-    let net =
-        Network
-            .Sequential(2)
-            .Dense(16, Activation.Tanh)
-            .Dense(1)
-            .Compile(Loss.BinaryCrossEntropyWithLogits, optimizer, seed = 1)
+// Trains a model and returns its loss on the whole training set after each epoch.
+let lossAfterEachEpoch (net: Model) (data: Dataset) epochs batch =
+    [|
+        for e in net.Fit(data, epochs = epochs, batchSize = batch, validation = data).Epochs -> e.ValidationLoss.Value
+    |]
 
-    let history = net.Fit(data, epochs = epochs, batchSize = batch, validation = data)
-    [| for e in history.Epochs -> e.ValidationLoss.Value |]
+let moonsNet (optimizer: Optimizer) =
+    Network
+        .Sequential(2)
+        .Dense(16, Activation.Tanh)
+        .Dense(1)
+        .Compile(Loss.BinaryCrossEntropyWithLogits, optimizer, seed = 1)
 
 let batches =
     [ "batch (400)", 400; "mini-batch (32)", 32; "stochastic (1)", 1 ]
-    |> List.map (fun (name, size) -> Series.Of(name, lossPerEpoch (Optimizer.Sgd 0.05) size 40 moons))
+    |> List.map (fun (name, size) -> Series.Of(name, lossAfterEachEpoch (moonsNet (Optimizer.Sgd 0.05)) moons 40 size))
 (*** hide ***)
 Chart
     .Lines(batches, "epoch", "loss on the whole set", logY = true)
@@ -70,8 +72,7 @@ let mnistLoss (optimizer: Optimizer) =
             .Dense(10)
             .Compile(Loss.SoftmaxCrossEntropy, optimizer, seed = 1)
 
-    let history = net.Fit(subset, epochs = 10, batchSize = 64, validation = subset)
-    [| for e in history.Epochs -> e.ValidationLoss.Value |], net.Evaluate(mnist.Test).Accuracy
+    lossAfterEachEpoch net subset 10 64, net.Evaluate(mnist.Test).Accuracy
 
 let optimizers =
     [

@@ -235,30 +235,33 @@ type FusedTrainer<'T
                             w.Gradients[i - 1]
                         )
 
-                    // With a sparse first layer and no clipping, the weights may be updated column by column as
-                    // their gradients are made (the kernels say whether they can for this optimizer).
+                    // dW; with a sparse first layer and no clipping, the weights may be updated column by column
+                    // as their gradients are made (the kernels say whether they can for this optimizer).
                     let fused =
                         match sparse with
-                        | ValueSome(struct (sk, index)) when i = 0 && early ->
-                            steps > 0
-                            && sk.SparseWeightGradientAndUpdate(
-                                index,
-                                n,
-                                g,
-                                grads[p],
-                                optimizer,
-                                lr,
-                                steps,
-                                values[p],
-                                firsts[p],
-                                seconds[p]
-                            )
-                        | _ -> false
-
-                    if not fused then
-                        match sparse with
-                        | ValueSome(struct (sk, index)) when i = 0 -> sk.SparseWeightGradient(index, n, g, grads[p])
-                        | _ -> kernels.Gemm(true, (i = 0), n, widths[i], rows, 'T.One, g, input i, 'T.Zero, grads[p])
+                        | ValueSome(struct (sk, index)) when i = 0 ->
+                            if
+                                early
+                                && sk.SparseWeightGradientAndUpdate(
+                                    index,
+                                    n,
+                                    g,
+                                    grads[p],
+                                    optimizer,
+                                    lr,
+                                    steps,
+                                    values[p],
+                                    firsts[p],
+                                    seconds[p]
+                                )
+                            then
+                                true
+                            else
+                                sk.SparseWeightGradient(index, n, g, grads[p])
+                                false
+                        | _ ->
+                            kernels.Gemm(true, (i = 0), n, widths[i], rows, 'T.One, g, input i, 'T.Zero, grads[p])
+                            false
 
                     kernels.ColumnSums(rows, n, g, grads[p + 1])
 

@@ -61,7 +61,7 @@ public sealed class Chart
             encoding["color"] = new JsonObject
             {
                 ["field"] = "series", ["type"] = "nominal", ["title"] = null, ["legend"] = BottomLegend(),
-                ["sort"] = new JsonArray(all.Select(s => (JsonNode?)JsonValue.Create(s.Name)).ToArray()),
+                ["sort"] = Strings(all.Select(s => s.Name)),
             };
         return new Chart(new JsonObject
         {
@@ -95,7 +95,7 @@ public sealed class Chart
                 ["x"] = new JsonObject
                 {
                     ["field"] = "label", ["type"] = "nominal", ["title"] = labelTitle, ["axis"] = new JsonObject { ["labelAngle"] = 0 },
-                    ["sort"] = new JsonArray(labels.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+                    ["sort"] = Strings(labels),
                 },
                 ["y"] = Axis("value", valueTitle),
             },
@@ -167,7 +167,7 @@ public sealed class Chart
         JsonObject Band(string field, string title, IReadOnlyList<string> order) => new()
         {
             ["field"] = field, ["type"] = "ordinal", ["title"] = title,
-            ["sort"] = new JsonArray(order.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+            ["sort"] = Strings(order),
         };
 
         var encoding = new JsonObject
@@ -331,6 +331,8 @@ public sealed class Chart
         copy[key] = value;
         return new Chart(copy);
     }
+
+    static JsonArray Strings(IEnumerable<string> values) => new(values.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray());
 
     // Legends under the plot leave the width to the data, which matters in grids and narrow pages.
     static JsonObject BottomLegend() => new() { ["orient"] = "bottom", ["columns"] = 3, ["symbolLimit"] = 0 };

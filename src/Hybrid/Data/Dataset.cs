@@ -44,10 +44,7 @@ public sealed class Dataset
     /// <param name="classes">The number of classes.</param>
     public static Dataset FromLabels(Matrix<float> features, IReadOnlyList<int> labels, int classes)
     {
-        ArgumentNullException.ThrowIfNull(features);
-        ArgumentNullException.ThrowIfNull(labels);
-        if (labels.Count != features.RowCount)
-            throw new ArgumentException($"Dataset: {features.RowCount} feature rows but {labels.Count} labels.", nameof(labels));
+        CheckLabels(features, labels);
         return FromLabels(RowMajor(features), features.ColumnCount, labels.ToArray(), classes);
     }
 
@@ -57,10 +54,7 @@ public sealed class Dataset
     /// </summary>
     public static Dataset FromBinaryLabels(Matrix<float> features, IReadOnlyList<int> labels)
     {
-        ArgumentNullException.ThrowIfNull(features);
-        ArgumentNullException.ThrowIfNull(labels);
-        if (labels.Count != features.RowCount)
-            throw new ArgumentException($"Dataset: {features.RowCount} feature rows but {labels.Count} labels.", nameof(labels));
+        CheckLabels(features, labels);
         var classes = labels.ToArray();
         for (var i = 0; i < classes.Length; i++)
             if (classes[i] is not (0 or 1))
@@ -90,6 +84,14 @@ public sealed class Dataset
         }
 
         return new Dataset(features, featureCount, oneHot, classes, labels);
+    }
+
+    static void CheckLabels(Matrix<float> features, IReadOnlyList<int> labels)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Count != features.RowCount)
+            throw new ArgumentException($"Dataset: {features.RowCount} feature rows but {labels.Count} labels.", nameof(labels));
     }
 
     static float[] RowMajor(Matrix<float> m) => m.ToRowMajorArray();
