@@ -54,15 +54,17 @@ public class KernelTests
     [MemberData(nameof(Providers))]
     public void Vectorised_Adam_is_bit_identical_to_the_scalar_rule(string provider)
     {
+        // 100,003 elements: split over the worker threads (parts of at least 32,768), with a scalar tail.
+        foreach (var length in new[] { 1001, 100_003 })
         foreach (var optimizer in new[] { OptimizerModule.adam(0.01), OptimizerModule.adamW(0.01, 0.1), OptimizerModule.withWeightDecay(0.05, OptimizerModule.adam(0.003)) })
         {
             float[] Run(IKernels<float> k)
             {
-                var p = new HostBuffer<float>(RandomArray(1001, 3));
-                var m = new HostBuffer<float>(new float[1001]);
-                var v = new HostBuffer<float>(new float[1001]);
+                var p = new HostBuffer<float>(RandomArray(length, 3));
+                var m = new HostBuffer<float>(new float[length]);
+                var v = new HostBuffer<float>(new float[length]);
                 for (var step = 1; step <= 3; step++)
-                    k.Update(optimizer, 0.01, step, p, new HostBuffer<float>(RandomArray(1001, 10 + step)), m, v);
+                    k.Update(optimizer, 0.01, step, p, new HostBuffer<float>(RandomArray(length, 10 + step)), m, v);
                 return p.Data;
             }
 
@@ -113,6 +115,7 @@ public class KernelTests
     [InlineData(13, 33, 64)]
     [InlineData(64, 784, 128)]
     [InlineData(37, 100, 67)]
+    [InlineData(130, 50, 200)]
     public void Sparse_first_layer_products_equal_the_dense_ones(int rows, int columns, int n)
     {
         var sparse = new FastKernels<float>(new SimdProvider(), "simd");

@@ -148,70 +148,137 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     /// <inheritdoc/>
     public void Update(Core.Optimizer optimizer, double lr, int n, Core.Buffer<T> p, Core.Buffer<T> g, Core.Buffer<T> m, Core.Buffer<T> v)
     {
-        if (optimizer is Core.Optimizer.Adam adam) Adam(adam.Item, lr, n, Host(p), Host(g), Host(m), Host(v));
+        if (optimizer is Core.Optimizer.Adam adam) AdamJob.Current.Run(adam.Item, lr, n, Host(p), Host(g), Host(m), Host(v));
         else ((IKernels<T>)ManagedKernels<T>.Instance).Update(optimizer, lr, n, p, g, m, v);
     }
 
-    /// <summary>Adam (and AdamW) with Vector256, step for step the scalar rule's operations (see Optim.fs), so bit-identical.</summary>
-    internal static void Adam(AdamSettings s, double lr, int n, Span<T> p, Span<T> g, Span<T> m, Span<T> v)
+    /// <summary>
+    /// Adam over a parameter split into parts for the worker threads (its square roots and divisions make it
+    /// compute-bound: 0.36 ms on one core for a 512 × 784 layer). One job per calling thread, made once: no allocation.
+    /// </summary>
+    sealed class AdamJob
     {
-        T C(double x) => T.CreateTruncating(x);
-        T b1 = C(s.Beta1), b2 = C(s.Beta2), eps = C(s.Eps), wd = C(s.WeightDecay);
-        T rest1 = T.One - b1, rest2 = T.One - b2;
-        var stepSize = C(lr / (1.0 - Math.Pow(s.Beta1, n)));
-        var inverseCorrection2 = C(1.0 / Math.Sqrt(1.0 - Math.Pow(s.Beta2, n)));
-        var shrink = C(1.0 - lr * s.WeightDecay);
-        var i = 0;
-        var w = Vector256<T>.Count;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            unsafe
-            {
-                fixed (T* pp = p, pg = g, pm = m, pv2 = v)
-                {
-                    var vEps = Vector256.Create(eps);
-                    for (; i <= p.Length - w; i += w)
-                    {
-                        var pv = Vector256.Load(pp + i);
-                        Vector256<T> d;
-                        if (s.Decoupled)
-                        {
-                            pv *= shrink;
-                            d = Vector256.Load(pg + i);
-                        }
-                        else
-                        {
-                            d = Vector256.Load(pg + i) + wd * pv;
-                        }
+        [ThreadStatic] static AdamJob? current;
 
-                        var mv = b1 * Vector256.Load(pm + i) + rest1 * d;
-                        var vv = b2 * Vector256.Load(pv2 + i) + rest2 * d * d;
-                        var denominator = Vector256.Sqrt(vv) * inverseCorrection2 + vEps;
-                        pv -= stepSize * (mv / denominator);
-                        mv.Store(pm + i);
-                        vv.Store(pv2 + i);
-                        pv.Store(pp + i);
-                    }
-                }
+        public static AdamJob Current => current ??= new AdamJob();
+
+        /// <summary>Parts of at least this many elements are worth a thread; part boundaries fall on whole vectors.</summary>
+        const int MinPart = 32768;
+
+        readonly Action<int> body;
+        AdamRule rule;
+        int parts, per;
+        T[] p = [], g = [], m = [], v = [];
+
+        AdamJob() => body = Part;
+
+        public void Run(AdamSettings s, double lr, int n, T[] p, T[] g, T[] m, T[] v)
+        {
+            var count = p.Length;
+            var parts = Math.Clamp(count / MinPart, 1, Math.Max(1, Providers.Threads));
+            if (parts == 1)
+            {
+                new AdamRule(s, lr, n).Apply(p, g, m, v);
+                return;
+            }
+
+            (rule, this.parts, this.p, this.g, this.m, this.v) = (new AdamRule(s, lr, n), parts, p, g, m, v);
+            per = (count / parts + 63) & ~63;
+            try
+            {
+                Workers.Run(parts, body);
+            }
+            finally
+            {
+                this.p = this.g = this.m = this.v = [];
             }
         }
 
-        for (; i < p.Length; i++)
+        void Part(int part)
         {
-            T d;
-            if (s.Decoupled)
+            var start = part * per;
+            var length = part == parts - 1 ? p.Length - start : per;
+            rule.Apply(p.AsSpan(start, length), g.AsSpan(start, length), m.AsSpan(start, length), v.AsSpan(start, length));
+        }
+    }
+
+    /// <summary>
+    /// One step of Adam (and AdamW) with its constants worked out once (the bias corrections' powers), applied to any
+    /// part of a parameter with Vector256, step for step the scalar rule's operations (see Optim.fs), so bit-identical.
+    /// </summary>
+    internal readonly struct AdamRule
+    {
+        readonly T b1, b2, eps, wd, rest1, rest2, stepSize, inverseCorrection2, shrink;
+        readonly bool decoupled;
+
+        /// <summary>The rule of step <paramref name="n"/> (1 for the first) at learning rate <paramref name="lr"/>.</summary>
+        public AdamRule(AdamSettings s, double lr, int n)
+        {
+            static T C(double x) => T.CreateTruncating(x);
+            (b1, b2, eps, wd) = (C(s.Beta1), C(s.Beta2), C(s.Eps), C(s.WeightDecay));
+            rest1 = T.One - b1;
+            rest2 = T.One - b2;
+            stepSize = C(lr / (1.0 - Math.Pow(s.Beta1, n)));
+            inverseCorrection2 = C(1.0 / Math.Sqrt(1.0 - Math.Pow(s.Beta2, n)));
+            shrink = C(1.0 - lr * s.WeightDecay);
+            decoupled = s.Decoupled;
+        }
+
+        /// <summary>Updates p (and the moments m, v) from the gradient g, elementwise.</summary>
+        public void Apply(Span<T> p, Span<T> g, Span<T> m, Span<T> v)
+        {
+            var i = 0;
+            var w = Vector256<T>.Count;
+            if (Vector256.IsHardwareAccelerated)
             {
-                p[i] *= shrink;
-                d = g[i];
-            }
-            else
-            {
-                d = g[i] + wd * p[i];
+                unsafe
+                {
+                    fixed (T* pp = p, pg = g, pm = m, pv2 = v)
+                    {
+                        var vEps = Vector256.Create(eps);
+                        for (; i <= p.Length - w; i += w)
+                        {
+                            var pv = Vector256.Load(pp + i);
+                            Vector256<T> d;
+                            if (decoupled)
+                            {
+                                pv *= shrink;
+                                d = Vector256.Load(pg + i);
+                            }
+                            else
+                            {
+                                d = Vector256.Load(pg + i) + wd * pv;
+                            }
+
+                            var mv = b1 * Vector256.Load(pm + i) + rest1 * d;
+                            var vv = b2 * Vector256.Load(pv2 + i) + rest2 * d * d;
+                            var denominator = Vector256.Sqrt(vv) * inverseCorrection2 + vEps;
+                            pv -= stepSize * (mv / denominator);
+                            mv.Store(pm + i);
+                            vv.Store(pv2 + i);
+                            pv.Store(pp + i);
+                        }
+                    }
+                }
             }
 
-            m[i] = b1 * m[i] + rest1 * d;
-            v[i] = b2 * v[i] + rest2 * d * d;
-            p[i] -= stepSize * (m[i] / (T.Sqrt(v[i]) * inverseCorrection2 + eps));
+            for (; i < p.Length; i++)
+            {
+                T d;
+                if (decoupled)
+                {
+                    p[i] *= shrink;
+                    d = g[i];
+                }
+                else
+                {
+                    d = g[i] + wd * p[i];
+                }
+
+                m[i] = b1 * m[i] + rest1 * d;
+                v[i] = b2 * v[i] + rest2 * d * d;
+                p[i] -= stepSize * (m[i] / (T.Sqrt(v[i]) * inverseCorrection2 + eps));
+            }
         }
     }
 }
