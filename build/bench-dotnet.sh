@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # BenchmarkDotNet: each provider on the products of a 784-128-10 step and on a whole fused training step
-# (batch 64 and 128), with allocations; results in artifacts/benchmarks (Markdown tables there).
+# (784-128-10 and 784-512-256-10, batch 64 and 128), with allocations; results in artifacts/benchmarks (Markdown tables there).
 #   build/bench-dotnet.sh             # the default job
 #   build/bench-dotnet.sh --job short # quicker, less precise
 set -euo pipefail
@@ -17,7 +17,8 @@ dotnet run -c Release --project tests/Hybrid.Benchmarks -- --filter '*' --artifa
   echo "Written by \`build/bench-dotnet.sh $*\` on $(date -u +'%Y-%m-%d %H:%M UTC'), $(nproc) cores."
   echo "\`MlpStepProducts\`: the five matrix products of one 784-128-10 training step; \`Forward784x128\`: the first"
   echo "layer's forward product through the provider, beside \`cblas_sgemm\` called directly; \`Step\`: a whole fused"
-  echo "training step (forward, softmax cross-entropy, backward, Adam). \`Allocated\` is per call, after warm-up."
+  echo "training step (forward, softmax cross-entropy, backward, Adam) of 784-\`Hidden\`-10 on dense inputs or on sparse"
+  echo "ones (four in five zero, like MNIST). \`Allocated\` is per call, after warm-up."
   for f in artifacts/benchmarks/results/*-report-github.md; do
     echo
     echo "## $(basename "$f" -report-github.md | sed 's/^Hybrid.Benchmarks.//')"

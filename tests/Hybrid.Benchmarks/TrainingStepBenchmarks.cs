@@ -4,8 +4,9 @@ using Hybrid.Core;
 namespace Hybrid.Benchmarks;
 
 /// <summary>
-/// One fused training step of a 784-128-10 ReLU MLP (Adam, softmax cross-entropy) per provider and batch size, on
-/// dense inputs and on MNIST-like sparse ones (which the Simd and OpenBlas kernels multiply as sparse).
+/// One fused training step of a 784-128-10 ReLU MLP, and of the race's wider 784-512-256-10 (Adam, softmax
+/// cross-entropy), per provider and batch size, on dense inputs and on MNIST-like sparse ones (which the Simd and
+/// OpenBlas kernels multiply as sparse).
 /// </summary>
 [MemoryDiagnoser]
 public class TrainingStepBenchmarks
@@ -28,17 +29,20 @@ public class TrainingStepBenchmarks
     [Params(false, true)]
     public bool SparseInputs { get; set; }
 
+    /// <summary>The hidden layers' widths, comma-separated.</summary>
+    [Params("128", "512,256")]
+    public string Hidden { get; set; } = "128";
+
     [GlobalSetup]
     public void Setup()
     {
         Providers.Threads = 2;
         Providers.Use(Provider);
         kernels = Providers.Kernels<float>();
-        var specs = new[]
-        {
-            LayerSpec.NewDense(128, Initializer.GlorotUniform, Initializer.Zeros), LayerSpec.NewActivation(ActivationKind.ReLU),
-            LayerSpec.NewDense(10, Initializer.GlorotUniform, Initializer.Zeros),
-        };
+        var specs = Hidden.Split(',')
+            .SelectMany(width => new[] { LayerSpec.NewDense(int.Parse(width), Initializer.GlorotUniform, Initializer.Zeros), LayerSpec.NewActivation(ActivationKind.ReLU) })
+            .Append(LayerSpec.NewDense(10, Initializer.GlorotUniform, Initializer.Zeros))
+            .ToArray();
         var model = Core.Model.create<float>(new Random(1), 784, specs);
         trainer = new FusedTrainer<float>(model, Objective.SoftmaxCrossEntropy, OptimizerModule.adam(0.001), null);
         var r = new Random(2);
