@@ -11,6 +11,7 @@
 #
 #   build/bench.sh                 # ~10 minutes on 2 cores
 #   ROUNDS=1 ACC_RUNS=0 build/bench.sh
+#   FROM=artifacts/bench/matrix-….jsonl build/bench.sh   # rewrite the tables from an earlier run's results
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -26,12 +27,17 @@ sed -i -e 's/--seed "\$SEED"/--seed "${RUN_SEED:-$SEED}"/' \
        -e 's/^for ((r = 0; r < ROUNDS; r++)); do$/&\n  RUN_SEED=$((SEED + r))/' \
        -e 's/^if \[\[ "\$ACC_RUNS" == 1 \]\]; then$/RUN_SEED=$SEED\n&/' "$harness"
 [ "$(grep -c 'RUN_SEED' "$harness")" = 3 ] || { echo "build/bench.sh: could not give the harness's rounds their seeds (has run_matrix.sh changed?)" >&2; exit 2; }
-stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-out="$PWD/$work/matrix-$stamp.jsonl"
-
-DATA="$data" OUT="$out" \
-  EXTRA_CMD="dotnet $cli bench mlp --provider ${PROVIDER:-best}" EXTRA_TAG=hybrid EXTRA_THREADS="${THREADS:-2}" \
-  bash "$harness"
+if [ -n "${FROM:-}" ]; then
+  # Only the tables again, from an earlier run's results.
+  out="$(realpath "$FROM")"
+  written="$(date -u -r "$out" +'%Y-%m-%d %H:%M UTC')"
+else
+  out="$PWD/$work/matrix-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+  DATA="$data" OUT="$out" \
+    EXTRA_CMD="dotnet $cli bench mlp --provider ${PROVIDER:-best}" EXTRA_TAG=hybrid EXTRA_THREADS="${THREADS:-2}" \
+    bash "$harness"
+  written="$(date -u +'%Y-%m-%d %H:%M UTC')"
+fi
 
 table="$(/usr/bin/python3 "$work/harness/summarize.py" "$out")"
 ratios="$(/usr/bin/python3 - "$out" <<'PY'
@@ -51,8 +57,9 @@ def accuracy(rs):
         by_seed[x["seed"]].append(x["test_acc"])
     return statistics.mean(statistics.mean(v) for v in by_seed.values()), sorted(by_seed)
 
-print("| arch | batch | epochs | Hybrid median epoch s | fastest peer (variant) | its median epoch s | ratio | seeds | "
-      + " | ".join(f"mean test acc: {p}" for p in ["hybrid", *peers]) + " | largest gap (points) |")
+name = {"hybrid": "Hybrid", "numpy": "NumPy", "pytorch": "PyTorch"}
+print("| arch | batch | epochs | Hybrid s/epoch | fastest peer | its s/epoch | ratio | seeds | "
+      + " | ".join(f"accuracy {name.get(p, p)}" for p in ["hybrid", *peers]) + " | largest gap (points) |")
 print("|---|---|---|---|---|---|---|---|" + "---|" * (len(peers) + 2))
 for (arch, batch, epochs) in sorted({k[:3] for k in runs}, key=lambda k: (k[2], k[0], k[1])):
     med = lambda rs: statistics.median(x["epoch_s_median"] for x in rs)
@@ -77,12 +84,13 @@ PY
   printf -- '---\ntitle: Benchmarks: the race\ncategory: Guides\ncategoryindex: 3\nindex: 3\n---\n'
   echo "# Benchmarks"
   echo
-  echo "Written by \`build/bench.sh\` on $(date -u +'%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)."
+  echo "Written by \`build/bench.sh\` on $written, $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)."
   echo "Hybrid's provider: $(dotnet "$cli" providers --provider "${PROVIDER:-best}" | sed -n 's/^active *//p')."
   echo "Every peer trains the same 784-…-10 ReLU network (Glorot-uniform weights, zero biases, softmax cross-entropy,"
   echo "Adam, reshuffled each epoch) on the same MNIST files; epoch times count the training loop only."
-  echo "Round r of the race trains every peer with seed ${SEED:-0} + r; the accuracy columns are means over those seeds,"
-  echo "since one seed's final test accuracy moves by 0.1-0.3 points from seed to seed for every peer."
+  echo "Times are medians over the rounds; round r trains every peer with seed ${SEED:-0} + r, and the accuracy columns are"
+  echo "the final test accuracy's mean over those seeds (one seed's accuracy moves by 0.1-0.3 points from seed to seed, in"
+  echo "every peer). The ratio is Hybrid's time over the fastest peer's."
   echo
   echo "## Hybrid against the fastest peer"
   echo
