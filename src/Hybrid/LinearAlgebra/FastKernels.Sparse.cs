@@ -72,7 +72,7 @@ public sealed partial class FastKernels<T>
     /// <summary>Parts of at least this many nonzeros each are worth a thread.</summary>
     const int NonzerosPerPart = 4096;
 
-    static int PartsFor(int nonzeros) => Math.Clamp(nonzeros / NonzerosPerPart, 1, Math.Max(1, Providers.Threads));
+    static int PartsFor(int nonzeros) => Workers.PartsFor(nonzeros, NonzerosPerPart);
 
     /// <summary>
     /// Part <paramref name="part"/> of <paramref name="parts"/> of the rows (or columns) 0 … count − 1 whose nonzeros begin at

@@ -175,7 +175,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
         public void Run(AdamSettings s, double lr, int n, T[] p, T[] g, T[] m, T[] v)
         {
             var count = p.Length;
-            var parts = Math.Clamp(count / MinPart, 1, Math.Max(1, Providers.Threads));
+            var parts = Workers.PartsFor(count, MinPart);
             if (parts == 1)
             {
                 new AdamRule(s, lr, n).Apply(p, g, m, v);

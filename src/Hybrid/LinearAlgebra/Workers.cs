@@ -19,6 +19,12 @@ static class Workers
         public int Part;
     }
 
+    /// <summary>
+    /// How many parts to split <paramref name="work"/> units into: one per <see cref="Providers.Threads"/> at most, and
+    /// none smaller than <paramref name="minPerPart"/> units (below that a thread costs more than it saves); at least one.
+    /// </summary>
+    public static int PartsFor(int work, int minPerPart) => Math.Clamp(work / minPerPart, 1, Math.Max(1, Providers.Threads));
+
     /// <summary>Runs body(0) … body(parts − 1), in parallel where helpers are free, and returns when all are done.</summary>
     public static void Run(int parts, Action<int> body)
     {
