@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Builds in Release, runs the façade tests, then the core suite once per available matrix provider
+# Installs what the tests need when it is missing (build/setup.sh: apt-get as root, else it stops and prints the command),
+# builds in Release, runs the façade tests, then the core suite once per available matrix provider
 # (managed, simd, openblas), builds the docs site (every page executed) and opens each page in headless
 # Chromium, prints the worst gradient-check error of each property, and ends with one line:
 # "tests: N passed, N failed" (counted from the TRX results).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+. build/setup.sh
+hybrid_setup || { echo "tests: 0 passed, 1 failed (set-up)"; exit 1; }
 
 results=artifacts/test-results
 rm -rf "$results"
