@@ -34,11 +34,11 @@ let xs = [| for i in 0..240 -> -6.0 + 0.05 * float i |]
 
 let activations: (string * (Node<float> -> Node<float>)) list =
     [
-        "sigmoid", Activation.sigmoid
-        "tanh", Activation.tanh
-        "ReLU", Activation.relu
-        "leaky ReLU (0.1)", Activation.leakyRelu 0.1
-        "softplus", Activation.softplus
+        "sigmoid", Activations.sigmoid
+        "tanh", Activations.tanh
+        "ReLU", Activations.relu
+        "leaky ReLU (0.1)", Activations.leakyRelu 0.1
+        "softplus", Activations.softplus
     ]
 
 // Values and derivatives of f at every x, from one forward and one backward pass.

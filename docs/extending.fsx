@@ -61,7 +61,7 @@ let swish (x: Node<float>) =
         g.PointwiseMultiply(s + x.Value.PointwiseMultiply(s).PointwiseMultiply(1.0 - s)))
 
 let result =
-    Gradcheck.check
+    GradientCheck.check
         (fun xs -> Reduce.mean (swish (Arith.mul xs[0] xs[1])))
         [|
             Tensor.ofRows [| [| -2.0; 0.3; 1.7 |]; [| 0.9; -0.4; 2.5 |] |]

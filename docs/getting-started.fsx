@@ -100,25 +100,25 @@ open Hybrid.Core
 
 let specs =
     [|
-        Dense(4, GlorotUniform, Zeros)
-        Activation Tanh
-        Dense(1, GlorotUniform, Zeros)
+        LayerSpec.Dense(4, GlorotUniform, Zeros)
+        LayerSpec.Activation ActivationFunction.Tanh
+        LayerSpec.Dense(1, GlorotUniform, Zeros)
     |]
 
-let xor = Model.create<float> (System.Random 1) 2 specs
+let xor = Sequential.create<float> (System.Random 1) 2 specs
 
-let state =
-    OptimizerState(Optimizer.adam 0.05, Model.parameters xor |> Array.map snd)
+let trainer =
+    GraphTrainer(xor, LossFunction.BinaryCrossEntropyWithLogits, OptimizerSpec.adam 0.05, None)
 
 let x = Tensor.ofRows<float> [| [| 0; 0 |]; [| 0; 1 |]; [| 1; 0 |]; [| 1; 1 |] |]
 let y = Tensor.ofRows<float> [| [| 0 |]; [| 1 |]; [| 1 |]; [| 0 |] |]
 
 for _ in 1..300 do
-    Training.step xor BinaryCrossEntropyWithLogits state None 0.05 (System.Random 0) x y
-    |> ignore
+    trainer.Step(x, y, 0.05, System.Random 0) |> ignore
 
 let outputs =
-    Training.evaluate xor x |> Training.predictions BinaryCrossEntropyWithLogits
+    Sequential.evaluate xor x
+    |> LossFunction.predictions LossFunction.BinaryCrossEntropyWithLogits
 (*** include-value: outputs ***)
 (**
 The four probabilities are close to 0, 1, 1, 0. The next pages open this up: [the computational graph](graph.html)

@@ -75,7 +75,7 @@ let dydx = x.Grad.Value[0, 0]
 ## Composite functions come for free
 
 Because only elementary ops carry derivatives, anything built from them is differentiable. Here is the logistic
-sigmoid written by hand as 1 / (1 + e^(−z)), against the library's `Activation.sigmoid` (which has its own
+sigmoid written by hand as 1 / (1 + e^(−z)), against the library's `Activations.sigmoid` (which has its own
 fused rule σ(z)(1 − σ(z))). The gradients agree to the last digits:
 *)
 let z0 = Tensor.ofRows<float> [| [| -2.0; -0.5; 0.0; 0.5; 2.0 |] |]
@@ -89,14 +89,14 @@ let gradientOf (sigmoid: Node<float> -> Node<float>) =
     (Graph.grad [ z ] (Reduce.sum (sigmoid z)))[0]
 
 let difference =
-    (gradientOf handmade - gradientOf Activation.sigmoid).Enumerate()
+    (gradientOf handmade - gradientOf Activations.sigmoid).Enumerate()
     |> Seq.map abs
     |> Seq.max
 (*** include-value: difference ***)
 (**
 ## Checking a derivative: `gradcheck`
 
-A new op is one call to `Graph.op`: its name, inputs, value and local rule. `Gradcheck.check` then compares the
+A new op is one call to `Graph.op`: its name, inputs, value and local rule. `GradientCheck.check` then compares the
 gradients the graph computes with central finite differences, (f(x + h) − f(x − h)) / 2h for each input element,
 in float64. Here is a cube op, d(x³)/dx = 3x²:
 *)
@@ -105,7 +105,7 @@ let cube (x: Node<float>) =
     Graph.op "cube" [| x |] (v.PointwisePower 3.0) (fun g _ -> g.PointwiseMultiply(3.0 * v.PointwisePower 2.0))
 
 let check =
-    Gradcheck.check
+    GradientCheck.check
         (fun xs -> Reduce.sum (cube xs[0]))
         [| Tensor.ofRows [| [| 0.5; -1.2; 2.0 |]; [| 1.5; 0.1; -0.7 |] |] |]
 

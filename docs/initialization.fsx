@@ -61,10 +61,10 @@ let measure (draw: Random -> Matrix<float>) =
     let activations = ResizeArray<float>()
 
     for w in weights do
-        h <- Activation.tanh (Linalg.matmulWith false true h w)
+        h <- Activations.tanh (Linalg.matmulWith false true h w)
         activations.Add(std h.Value)
 
-    let loss = Loss.meanSquaredError h (Graph.constant target)
+    let loss = Objectives.meanSquaredError h (Graph.constant target)
     let gradients = Graph.grad weights loss |> Array.map std
     activations.ToArray(), gradients
 

@@ -47,7 +47,7 @@ large logits):
 *)
 let loss (w: Node<float>) (b: Node<float>) =
     let logits = Linalg.addRowVector (Linalg.matmul (Graph.constant X) w) b
-    Loss.binaryCrossEntropyWithLogits logits (Graph.constant Y)
+    Objectives.binaryCrossEntropyWithLogits logits (Graph.constant Y)
 (**
 One forward pass from zero weights, kept to be drawn (big matrices are shown by their shape and range):
 *)

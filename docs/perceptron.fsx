@@ -35,7 +35,7 @@ let perceive (w: Matrix<float>) (b: Matrix<float>) (x: Matrix<float>) =
     let z =
         Linalg.addRowVector (Linalg.matmulWith false true (Graph.constant x) (Graph.constant w)) (Graph.constant b)
 
-    (Activation.step z).Value
+    (Activations.step z).Value
 
 // Rosenblatt's rule, one example at a time; returns the weights, bias and mistakes per epoch.
 let trainPerceptron (data: Dataset) epochs (eta: float) =

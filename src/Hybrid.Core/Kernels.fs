@@ -58,11 +58,11 @@ type IKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType a
     /// into[j] = Σᵢ A[i, j] for an m×n A (a bias gradient).
     abstract ColumnSums: m: int * n: int * a: Buffer<'T> * into: Buffer<'T> -> unit
     /// y = f(x) for the first count elements.
-    abstract Activate: kind: ActivationKind * count: int * x: Buffer<'T> * y: Buffer<'T> -> unit
+    abstract Activate: kind: ActivationFunction * count: int * x: Buffer<'T> * y: Buffer<'T> -> unit
 
     /// dx = dy ⊙ f′(x), given x and y = f(x).
     abstract ActivateBackward:
-        kind: ActivationKind * count: int * x: Buffer<'T> * y: Buffer<'T> * dy: Buffer<'T> * dx: Buffer<'T> -> unit
+        kind: ActivationFunction * count: int * x: Buffer<'T> * y: Buffer<'T> * dy: Buffer<'T> * dx: Buffer<'T> -> unit
 
     /// y = x ⊙ mask for the first count elements (dropout, forward and backward).
     abstract Multiply: count: int * x: Buffer<'T> * mask: Buffer<'T> * y: Buffer<'T> -> unit
@@ -81,7 +81,7 @@ type IKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType a
 
     /// One optimizer update of a parameter p from its gradient g and buffers m, v; n is its step number (from 1).
     abstract Update:
-        optimizer: Optimizer * lr: float * n: int * p: Buffer<'T> * g: Buffer<'T> * m: Buffer<'T> * v: Buffer<'T> ->
+        optimizer: OptimizerSpec * lr: float * n: int * p: Buffer<'T> * g: Buffer<'T> * m: Buffer<'T> * v: Buffer<'T> ->
             unit
 
 /// An index of the nonzeros of a batch of inputs, made by an ISparseKernels provider for one batch size and
@@ -117,7 +117,7 @@ type ISparseKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> Value
         n: int *
         g: Buffer<'T> *
         dw: Buffer<'T> *
-        optimizer: Optimizer *
+        optimizer: OptimizerSpec *
         lr: float *
         step: int *
         w: Buffer<'T> *
@@ -132,40 +132,40 @@ module Kernel =
 
     /// f(x) for an activation (softmax is row-wise and has no elementwise form).
     let activate<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
-        (kind: ActivationKind)
+        (kind: ActivationFunction)
         (v: 'T)
         : 'T =
         match kind with
-        | ReLU -> 'T.Max(v, 'T.Zero)
-        | LeakyReLU alpha ->
+        | ActivationFunction.ReLU -> 'T.Max(v, 'T.Zero)
+        | ActivationFunction.LeakyReLU alpha ->
             if Tensor.greater v 'T.Zero then
                 v
             else
                 Tensor.ofFloat<'T> alpha * v
-        | Sigmoid -> Activation.logistic v
-        | Tanh -> 'T.Tanh v
-        | Softplus ->
+        | ActivationFunction.Sigmoid -> Activations.logistic v
+        | ActivationFunction.Tanh -> 'T.Tanh v
+        | ActivationFunction.Softplus ->
             let tail = 'T.LogP1('T.Exp(-'T.Abs v))
             'T.Max(v, 'T.Zero) + tail
-        | Softmax -> invalidOp "softmax is applied to whole rows, not elementwise"
+        | ActivationFunction.Softmax -> invalidOp "softmax is applied to whole rows, not elementwise"
 
     /// f′(x) given x and y = f(x).
     let derivative<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
-        (kind: ActivationKind)
+        (kind: ActivationFunction)
         (x: 'T)
         (y: 'T)
         : 'T =
         match kind with
-        | ReLU -> if Tensor.greater x 'T.Zero then 'T.One else 'T.Zero
-        | LeakyReLU alpha ->
+        | ActivationFunction.ReLU -> if Tensor.greater x 'T.Zero then 'T.One else 'T.Zero
+        | ActivationFunction.LeakyReLU alpha ->
             if Tensor.greater x 'T.Zero then
                 'T.One
             else
                 Tensor.ofFloat<'T> alpha
-        | Sigmoid -> y * ('T.One - y)
-        | Tanh -> 'T.One - y * y
-        | Softplus -> Activation.logistic x
-        | Softmax -> invalidOp "softmax is applied to whole rows, not elementwise"
+        | ActivationFunction.Sigmoid -> y * ('T.One - y)
+        | ActivationFunction.Tanh -> 'T.One - y * y
+        | ActivationFunction.Softplus -> Activations.logistic x
+        | ActivationFunction.Softmax -> invalidOp "softmax is applied to whole rows, not elementwise"
 
     /// Row-wise softmax cross-entropy of m×k logits against targets, column-major: returns the mean loss and
     /// writes the gradient (softmax ⊙ ΣⱼTⱼ − T)/m. Each row is shifted by its maximum, so exp never overflows.

@@ -3,7 +3,8 @@ namespace Hybrid.Core
 open System
 
 /// The nonlinearity of an activation layer.
-type ActivationKind =
+[<RequireQualifiedAccess>]
+type ActivationFunction =
     /// σ(x) = 1 / (1 + e^(−x)), elementwise.
     | Sigmoid
     /// tanh x, elementwise.
@@ -18,11 +19,12 @@ type ActivationKind =
     | Softmax
 
 /// A layer as a builder asks for it and a saved model records it.
+[<RequireQualifiedAccess>]
 type LayerSpec =
     /// A fully connected layer y = x·Wᵀ + b with W of shape [outputs, inputs] (PyTorch's layout).
     | Dense of outputs: int * weights: Initializer * bias: Initializer
     /// An elementwise (or, for softmax, row-wise) nonlinearity.
-    | Activation of ActivationKind
+    | Activation of ActivationFunction
     /// Inverted dropout: in training each input is zeroed with probability rate and the rest
     /// scaled by 1 / (1 − rate); in evaluation the identity.
     | Dropout of rate: float
@@ -43,7 +45,7 @@ type Layer<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 
     /// A dense layer's weight [outputs, inputs] and bias [1, outputs] as graph variables.
     | DenseLayer of weight: Node<'T> * bias: Node<'T>
     /// An activation, which has no parameters.
-    | ActivationLayer of ActivationKind
+    | ActivationLayer of ActivationFunction
     /// Dropout at the given rate, which has no parameters.
     | DropoutLayer of rate: float
 
@@ -52,14 +54,14 @@ type Layer<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 
 module Layer =
 
     /// The op of an activation.
-    let activate (kind: ActivationKind) (x: Node<'T>) =
+    let activate (kind: ActivationFunction) (x: Node<'T>) =
         match kind with
-        | Sigmoid -> Activation.sigmoid x
-        | Tanh -> Activation.tanh x
-        | ReLU -> Activation.relu x
-        | LeakyReLU alpha -> Activation.leakyRelu alpha x
-        | Softplus -> Activation.softplus x
-        | Softmax -> Activation.softmax x
+        | ActivationFunction.Sigmoid -> Activations.sigmoid x
+        | ActivationFunction.Tanh -> Activations.tanh x
+        | ActivationFunction.ReLU -> Activations.relu x
+        | ActivationFunction.LeakyReLU alpha -> Activations.leakyRelu alpha x
+        | ActivationFunction.Softplus -> Activations.softplus x
+        | ActivationFunction.Softmax -> Activations.softmax x
 
     /// The inverted-dropout mask for a batch: 0 with probability rate, else 1 / (1 − rate).
     let dropoutMask (rate: float) (rng: Random) (s: Shape) : MathNet.Numerics.LinearAlgebra.Matrix<'T> =

@@ -5,7 +5,7 @@ open MathNet.Numerics.LinearAlgebra
 /// Loss functions: a scalar (1×1) node from predictions and targets of the same shape.
 /// Targets are usually constants. Each is the mean over the batch, as PyTorch's defaults.
 [<RequireQualifiedAccess>]
-module Loss =
+module Objectives =
 
     let private sameShape op (a: Node<'T>) (b: Node<'T>) =
         if a.Shape <> b.Shape then
@@ -38,7 +38,7 @@ module Loss =
     /// mean(softplus(z) − t·z), which equals the probability form but never takes ln 0.
     let binaryCrossEntropyWithLogits (logits: Node<'T>) (target: Node<'T>) =
         sameShape "binaryCrossEntropyWithLogits" logits target
-        Arith.sub (Activation.softplus logits) (Arith.mul target logits) |> Reduce.mean
+        Arith.sub (Activations.softplus logits) (Arith.mul target logits) |> Reduce.mean
 
     /// Categorical cross-entropy from logits z (m samples × k classes) and target distributions t
     /// (one-hot rows, or any non-negative rows): −(1/m) Σ t ⊙ logSoftmax(z). Fused into one node

@@ -4,9 +4,9 @@ open System
 open System.Collections.Generic
 open MathNet.Numerics.LinearAlgebra
 
-/// A sequential network: layers applied in order to a batch with Inputs columns.
-type Model<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>>
-    =
+/// A sequential network (PyTorch's nn.Sequential): layers applied in order to a batch with Inputs columns.
+type Sequential<'T
+    when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>> =
     {
         Inputs: int
         Specs: LayerSpec[]
@@ -15,7 +15,7 @@ type Model<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 
 
 /// Building, running and inspecting sequential models.
 [<RequireQualifiedAccess>]
-module Model =
+module Sequential =
 
     let private validate (inputs: int) (specs: LayerSpec[]) =
         if inputs < 1 then
@@ -24,9 +24,9 @@ module Model =
         specs
         |> Array.iteri (fun i spec ->
             match spec with
-            | Dense(n, _, _) when n < 1 ->
+            | LayerSpec.Dense(n, _, _) when n < 1 ->
                 invalidArg "specs" $"layer {i}: a dense layer needs at least one unit, got {n}"
-            | Dropout rate when rate < 0.0 || rate >= 1.0 ->
+            | LayerSpec.Dropout rate when rate < 0.0 || rate >= 1.0 ->
                 invalidArg "specs" $"layer {i}: the dropout rate must be in [0, 1), got {rate}"
             | _ -> ())
 
@@ -36,7 +36,7 @@ module Model =
         |> Array.scan
             (fun width spec ->
                 match spec with
-                | Dense(n, _, _) -> n
+                | LayerSpec.Dense(n, _, _) -> n
                 | _ -> width)
             inputs
 
@@ -46,7 +46,7 @@ module Model =
         (rng: Random)
         (inputs: int)
         (specs: LayerSpec[])
-        : Model<'T> =
+        : Sequential<'T> =
         validate inputs specs
         let widths = widths inputs specs
 
@@ -54,13 +54,13 @@ module Model =
             specs
             |> Array.mapi (fun i spec ->
                 match spec with
-                | Dense(n, wInit, bInit) ->
+                | LayerSpec.Dense(n, wInit, bInit) ->
                     let fanIn = widths[i]
                     let w = Init.create wInit rng fanIn n n fanIn
                     let b = Init.create bInit rng fanIn n 1 n
                     DenseLayer(Graph.variable $"{i}.weight" w, Graph.variable $"{i}.bias" b)
-                | Activation kind -> ActivationLayer kind
-                | Dropout rate -> DropoutLayer rate)
+                | LayerSpec.Activation kind -> ActivationLayer kind
+                | LayerSpec.Dropout rate -> DropoutLayer rate)
 
         {
             Inputs = inputs
@@ -69,11 +69,11 @@ module Model =
         }
 
     /// The number of outputs (columns of the result).
-    let outputs (model: Model<'T>) =
+    let outputs (model: Sequential<'T>) =
         Array.last (widths model.Inputs model.Specs)
 
     /// The parameters with PyTorch nn.Sequential's names: "0.weight" [out, in], "0.bias" [1, out], …
-    let parameters (model: Model<'T>) =
+    let parameters (model: Sequential<'T>) =
         model.Layers
         |> Array.mapi (fun i layer ->
             match layer with
@@ -82,13 +82,17 @@ module Model =
         |> Array.concat
 
     /// The number of trainable scalars.
-    let parameterCount (model: Model<'T>) =
+    let parameterCount (model: Sequential<'T>) =
         parameters model |> Array.sumBy (fun (_, p) -> p.Shape.Count)
 
     /// A model with the given parameter values (for example loaded from a file). Every dense layer
     /// needs "i.weight" [out, in] and "i.bias" [1, out] (or [out, 1]); errors name what is missing
     /// or of the wrong shape.
-    let ofParameters (inputs: int) (specs: LayerSpec[]) (values: IReadOnlyDictionary<string, Matrix<'T>>) : Model<'T> =
+    let ofParameters
+        (inputs: int)
+        (specs: LayerSpec[])
+        (values: IReadOnlyDictionary<string, Matrix<'T>>)
+        : Sequential<'T> =
         validate inputs specs
         let widths = widths inputs specs
 
@@ -111,13 +115,13 @@ module Model =
             specs
             |> Array.mapi (fun i spec ->
                 match spec with
-                | Dense(n, _, _) ->
+                | LayerSpec.Dense(n, _, _) ->
                     DenseLayer(
                         Graph.variable $"{i}.weight" (get $"{i}.weight" n widths[i]),
                         Graph.variable $"{i}.bias" (get $"{i}.bias" 1 n)
                     )
-                | Activation kind -> ActivationLayer kind
-                | Dropout rate -> DropoutLayer rate)
+                | LayerSpec.Activation kind -> ActivationLayer kind
+                | LayerSpec.Dropout rate -> DropoutLayer rate)
 
         {
             Inputs = inputs
@@ -126,7 +130,7 @@ module Model =
         }
 
     /// The forward pass of a batch (one sample per row); the result's graph reaches every parameter.
-    let forward (pass: Pass) (model: Model<'T>) (x: Node<'T>) =
+    let forward (pass: Pass) (model: Sequential<'T>) (x: Node<'T>) =
         if x.Shape.Cols <> model.Inputs then
             raise (
                 ShapeMismatchException(
@@ -138,3 +142,8 @@ module Model =
             )
 
         model.Layers |> Array.fold (fun h layer -> Layer.forward pass layer h) x
+
+    /// The model's raw outputs for a batch, in evaluation mode (no dropout, no gradients kept).
+    let evaluate (model: Sequential<'T>) (x: Matrix<'T>) =
+        let pass = { Mode = Evaluation; Random = Random 0 }
+        (forward pass model (Graph.constant x)).Value

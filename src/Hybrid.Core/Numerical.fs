@@ -29,7 +29,7 @@ module Numerical =
 
 /// The outcome of a gradient check: the worst disagreement between the analytic gradient and
 /// central finite differences, and where it is.
-type GradcheckResult =
+type GradientCheckResult =
     {
         /// True when the worst error is within the tolerance and every gradient is finite.
         Passed: bool
@@ -62,7 +62,7 @@ type GradcheckResult =
 /// in the spirit of torch.autograd.gradcheck. Use it on any function built from Hybrid's ops,
 /// including ops of your own made with Graph.op.
 [<RequireQualifiedAccess>]
-module Gradcheck =
+module GradientCheck =
 
     /// Default finite-difference step.
     let defaultStep = 1e-6

@@ -7,7 +7,7 @@ open MathNet.Numerics.LinearAlgebra
 /// Activation functions, and the softmax family (applied to each row: one sample per row,
 /// one class per column).
 [<RequireQualifiedAccess>]
-module Activation =
+module Activations =
 
     /// The logistic function, 1 / (1 + e⁻ˣ), computed without overflow for any x.
     let logistic<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>

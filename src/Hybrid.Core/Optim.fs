@@ -38,7 +38,7 @@ type AdamSettings =
     }
 
 /// An optimization algorithm and its hyper-parameters.
-type Optimizer =
+type OptimizerSpec =
     /// Stochastic gradient descent, with optional momentum, Nesterov momentum and L2 weight decay (torch.optim.SGD).
     | Sgd of SgdSettings
     /// RMSProp: steps scaled by a running root-mean-square of the gradients (torch.optim.RMSprop).
@@ -48,7 +48,7 @@ type Optimizer =
 
 /// Optimizers with PyTorch's defaults.
 [<RequireQualifiedAccess>]
-module Optimizer =
+module OptimizerSpec =
 
     /// Plain SGD: p ← p − lr·g.
     let sgd lr =
@@ -275,7 +275,7 @@ module internal Update =
 /// An optimizer's running state over a fixed list of parameters: momentum buffers and moment
 /// estimates, updated in place by Step with PyTorch 1.13's rules.
 type OptimizerState<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
-    (optimizer: Optimizer, parameters: Node<'T>[]) =
+    (optimizer: OptimizerSpec, parameters: Node<'T>[]) =
     let first = parameters |> Array.map (fun p -> Array.zeroCreate<'T> p.Shape.Count)
     let second = parameters |> Array.map (fun p -> Array.zeroCreate<'T> p.Shape.Count)
     // Steps each parameter has taken (a parameter without a gradient skips a step).

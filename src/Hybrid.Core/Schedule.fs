@@ -4,7 +4,7 @@ open System
 
 /// A learning-rate schedule, stepped once per epoch as PyTorch's lr_scheduler classes usually are.
 /// Epochs count from 0; the rate at epoch 0 is the optimizer's base rate unless warm-up says otherwise.
-type Schedule =
+type ScheduleSpec =
     /// The base rate throughout.
     | Constant
     /// lr·γ^⌊epoch / stepSize⌋ (torch StepLR).
@@ -15,18 +15,18 @@ type Schedule =
     | Cosine of tMax: int * etaMin: float
     /// Linear warm-up from startFactor·lr to lr over `epochs` epochs (torch LinearLR), then the
     /// `after` schedule, whose epochs count from the end of the warm-up.
-    | Warmup of epochs: int * startFactor: float * after: Schedule
+    | Warmup of epochs: int * startFactor: float * after: ScheduleSpec
     /// Multiplies the rate by factor when the monitored loss has not improved by a relative
     /// threshold for more than patience epochs, never below minLr (torch ReduceLROnPlateau, mode min).
     | ReduceOnPlateau of factor: float * patience: int * threshold: float * minLr: float
 
 /// A schedule in use: the base rate, and for ReduceOnPlateau what it has seen so far.
-type Scheduler(schedule: Schedule, baseRate: float) =
+type Scheduler(schedule: ScheduleSpec, baseRate: float) =
     let mutable plateauRate = baseRate
     let mutable best = infinity
     let mutable bad = 0
 
-    let rec rate (s: Schedule) (epoch: int) =
+    let rec rate (s: ScheduleSpec) (epoch: int) =
         match s with
         | Constant -> baseRate
         | StepDecay(size, gamma) -> baseRate * gamma ** float (epoch / size)
@@ -41,7 +41,7 @@ type Scheduler(schedule: Schedule, baseRate: float) =
                 rate after (epoch - epochs)
         | ReduceOnPlateau _ -> plateauRate
 
-    let rec plateau (s: Schedule) =
+    let rec plateau (s: ScheduleSpec) =
         match s with
         | ReduceOnPlateau(factor, patience, threshold, minLr) -> Some(factor, patience, threshold, minLr)
         | Warmup(_, _, after) -> plateau after

@@ -28,10 +28,10 @@ type internal Workspace<'T
 /// Supports dense, elementwise activation and dropout layers under SoftmaxCrossEntropy or MeanSquaredError.
 type FusedTrainer<'T
     when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>>
-    (model: Model<'T>, objective: Objective, optimizer: Optimizer, clipNorm: float option) =
+    (model: Sequential<'T>, objective: LossFunction, optimizer: OptimizerSpec, clipNorm: float option) =
 
-    let widths = Model.widths model.Inputs model.Specs
-    let parameters = Model.parameters model |> Array.map snd
+    let widths = Sequential.widths model.Inputs model.Specs
+    let parameters = Sequential.parameters model |> Array.map snd
     // Parameters and their gradients and optimizer moments, as buffers over the model's own storage.
     let values =
         parameters |> Array.map (fun p -> HostBuffer(Tensor.data p.Value) :> Buffer<'T>)
@@ -57,7 +57,7 @@ type FusedTrainer<'T
         model.Specs
         |> Array.map (fun spec ->
             match spec with
-            | Dense _ ->
+            | LayerSpec.Dense _ ->
                 next <- next + 2
                 next - 2
             | _ -> -1)
@@ -66,7 +66,7 @@ type FusedTrainer<'T
     // products, so no transpose copy is made (and the gather is a plain copy per sample).
     let firstIsDense =
         match model.Specs[0] with
-        | Dense _ -> true
+        | LayerSpec.Dense _ -> true
         | _ -> false
 
     let workspaces = Dictionary<int, Workspace<'T>>()
@@ -106,12 +106,13 @@ type FusedTrainer<'T
             w
 
     /// True when the model and objective can be trained by a fused step.
-    static member Supports(model: Model<'T>, objective: Objective) =
-        (objective = SoftmaxCrossEntropy || objective = MeanSquaredError)
+    static member Supports(model: Sequential<'T>, objective: LossFunction) =
+        (objective = LossFunction.SoftmaxCrossEntropy
+         || objective = LossFunction.MeanSquaredError)
         && model.Specs
            |> Array.forall (fun s ->
                match s with
-               | Activation Softmax -> false
+               | LayerSpec.Activation ActivationFunction.Softmax -> false
                | _ -> true)
 
     /// Optimizer steps taken.
@@ -164,7 +165,7 @@ type FusedTrainer<'T
             let out = w.Outputs[i]
 
             match model.Specs[i] with
-            | Dense _ ->
+            | LayerSpec.Dense _ ->
                 let k = denseIndex[i]
                 // out = input·Wᵀ + b; for layer 0 the input is stored as Xᵀ.
                 match sparse with
@@ -172,8 +173,8 @@ type FusedTrainer<'T
                 | _ ->
                     kernels.Gemm((i = 0), true, rows, n, widths[i], 'T.One, input i, values[k], 'T.Zero, out)
                     kernels.AddRowVector(rows, n, values[k + 1], out)
-            | Activation kind -> kernels.Activate(kind, rows * n, input i, out)
-            | Dropout rate ->
+            | LayerSpec.Activation kind -> kernels.Activate(kind, rows * n, input i, out)
+            | LayerSpec.Dropout rate ->
                 // The same draws, in the same order, as the graph's dropout (Layer.dropoutMask).
                 let keep = Tensor.ofFloat<'T>(1.0 / (1.0 - rate))
 
@@ -194,7 +195,8 @@ type FusedTrainer<'T
 
         let loss =
             match objective with
-            | SoftmaxCrossEntropy -> kernels.SoftmaxCrossEntropy(rows, k, w.Outputs[last], w.Y, w.Gradients[last])
+            | LossFunction.SoftmaxCrossEntropy ->
+                kernels.SoftmaxCrossEntropy(rows, k, w.Outputs[last], w.Y, w.Gradients[last])
             | _ -> kernels.MeanSquaredError(rows * k, w.Outputs[last], w.Y, w.Gradients[last])
 
         w.Outputs[last].Download(outputs)
@@ -217,7 +219,7 @@ type FusedTrainer<'T
                 let needInput = i > 0
 
                 match model.Specs[i] with
-                | Dense _ ->
+                | LayerSpec.Dense _ ->
                     let p = denseIndex[i]
 
                     // dInput = G·W, dW = Gᵀ·input (out × in), db = column sums of G.
@@ -270,10 +272,10 @@ type FusedTrainer<'T
                             update p
 
                         update (p + 1)
-                | Activation kind ->
+                | LayerSpec.Activation kind ->
                     if needInput then
                         kernels.ActivateBackward(kind, rows * n, input i, w.Outputs[i], g, w.Gradients[i - 1])
-                | Dropout _ ->
+                | LayerSpec.Dropout _ ->
                     if needInput then
                         kernels.Multiply(rows * n, g, w.Masks[i], w.Gradients[i - 1])
 

@@ -4,7 +4,8 @@ open System
 open MathNet.Numerics.LinearAlgebra
 
 /// What a model is trained to minimise, and how its raw outputs become predictions.
-type Objective =
+[<RequireQualifiedAccess>]
+type LossFunction =
     /// Mean squared error on the raw outputs (regression, or XOR with a sigmoid output layer).
     | MeanSquaredError
     /// Binary cross-entropy on outputs that are already probabilities (a sigmoid output layer).
@@ -14,58 +15,53 @@ type Objective =
     /// Categorical cross-entropy on logits (no output activation), fused with log-softmax.
     | SoftmaxCrossEntropy
 
-/// Training steps and evaluation of a model against an objective.
+/// The graph form of each loss, and the predictions it reads from a model's outputs.
 [<RequireQualifiedAccess>]
-module Training =
+module LossFunction =
 
-    /// The objective's loss node for a batch of outputs and targets.
-    let loss (objective: Objective) (output: Node<'T>) (target: Node<'T>) =
-        match objective with
-        | MeanSquaredError -> Loss.meanSquaredError output target
-        | BinaryCrossEntropy -> Loss.binaryCrossEntropy output target
-        | BinaryCrossEntropyWithLogits -> Loss.binaryCrossEntropyWithLogits output target
-        | SoftmaxCrossEntropy -> Loss.crossEntropyWithLogits output target
+    /// The loss's node for a batch of outputs and targets.
+    let graph (loss: LossFunction) (output: Node<'T>) (target: Node<'T>) =
+        match loss with
+        | LossFunction.MeanSquaredError -> Objectives.meanSquaredError output target
+        | LossFunction.BinaryCrossEntropy -> Objectives.binaryCrossEntropy output target
+        | LossFunction.BinaryCrossEntropyWithLogits -> Objectives.binaryCrossEntropyWithLogits output target
+        | LossFunction.SoftmaxCrossEntropy -> Objectives.crossEntropyWithLogits output target
 
     /// The model's predictions from raw outputs: probabilities for the cross-entropies (softmax
     /// or sigmoid of the logits), the outputs themselves otherwise.
-    let predictions (objective: Objective) (output: Matrix<'T>) =
-        match objective with
-        | SoftmaxCrossEntropy -> (Tensor.logSoftmaxRows output).PointwiseExp()
-        | BinaryCrossEntropyWithLogits -> Tensor.map Activation.logistic output
-        | MeanSquaredError
-        | BinaryCrossEntropy -> output
+    let predictions (loss: LossFunction) (output: Matrix<'T>) =
+        match loss with
+        | LossFunction.SoftmaxCrossEntropy -> (Tensor.logSoftmaxRows output).PointwiseExp()
+        | LossFunction.BinaryCrossEntropyWithLogits -> Tensor.map Activations.logistic output
+        | LossFunction.MeanSquaredError
+        | LossFunction.BinaryCrossEntropy -> output
 
-    /// One optimisation step on a batch: forward in training mode, loss, backward, optional
-    /// gradient clipping, update at rate lr. Returns the batch's loss before the update and the
-    /// model's outputs for the batch. A non-finite loss is returned without updating anything.
-    let step
-        (model: Model<'T>)
-        (objective: Objective)
-        (optimizer: OptimizerState<'T>)
-        (clipNorm: float option)
-        (lr: float)
-        (rng: Random)
-        (x: Matrix<'T>)
-        (y: Matrix<'T>)
-        =
-        optimizer.ZeroGrad()
+/// Training through the graph: each step is a forward pass in training mode, the loss, backward, optional gradient
+/// clipping and the optimizer's update, on the model's own parameters. The reference the fused step is checked against.
+type GraphTrainer<'T
+    when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>>
+    (model: Sequential<'T>, loss: LossFunction, optimizer: OptimizerSpec, clipNorm: float option) =
+    let state = OptimizerState(optimizer, Sequential.parameters model |> Array.map snd)
+
+    /// The optimizer's state over the model's parameters.
+    member _.State = state
+
+    /// One step on a batch at learning rate lr (rng draws dropout masks). Returns the batch's loss before the update
+    /// and the model's outputs for the batch. A non-finite loss is returned without updating anything.
+    member _.Step(x: Matrix<'T>, y: Matrix<'T>, lr: float, rng: Random) : struct (float * Matrix<'T>) =
+        state.ZeroGrad()
         let pass = { Mode = Training; Random = rng }
-        let output = Model.forward pass model (Graph.constant x)
-        let l = loss objective output (Graph.constant y)
+        let output = Sequential.forward pass model (Graph.constant x)
+        let l = LossFunction.graph loss output (Graph.constant y)
         let value = Tensor.toFloat l.Value[0, 0]
 
         if Double.IsFinite value then
             Graph.backward l
 
             match clipNorm with
-            | Some maxNorm -> Optimizer.clipGradNorm maxNorm optimizer.Parameters |> ignore
+            | Some maxNorm -> OptimizerSpec.clipGradNorm maxNorm state.Parameters |> ignore
             | None -> ()
 
-            optimizer.Step lr
+            state.Step lr
 
         struct (value, output.Value)
-
-    /// The model's raw outputs for a batch, in evaluation mode (no dropout, no gradients kept).
-    let evaluate (model: Model<'T>) (x: Matrix<'T>) =
-        let pass = { Mode = Evaluation; Random = Random 0 }
-        (Model.forward pass model (Graph.constant x)).Value

@@ -5,28 +5,28 @@ namespace Hybrid;
 /// <summary>What a model is trained to minimise; also decides how <see cref="Model.Predict(MathNet.Numerics.LinearAlgebra.Matrix{float})"/> turns outputs into probabilities.</summary>
 public sealed class Loss
 {
-    Loss(Objective objective, string name)
+    Loss(LossFunction function, string name)
     {
-        Objective = objective;
+        Function = function;
         Name = name;
     }
 
-    internal Objective Objective { get; }
+    internal LossFunction Function { get; }
 
     /// <summary>The loss's name as saved in a model file.</summary>
     public string Name { get; }
 
     /// <summary>Categorical cross-entropy on logits (leave the last layer without activation); predictions are softmax probabilities.</summary>
-    public static Loss SoftmaxCrossEntropy { get; } = new(Objective.SoftmaxCrossEntropy, "softmax_cross_entropy");
+    public static Loss SoftmaxCrossEntropy { get; } = new(LossFunction.SoftmaxCrossEntropy, "softmax_cross_entropy");
 
     /// <summary>Mean squared error on the raw outputs.</summary>
-    public static Loss MeanSquaredError { get; } = new(Objective.MeanSquaredError, "mean_squared_error");
+    public static Loss MeanSquaredError { get; } = new(LossFunction.MeanSquaredError, "mean_squared_error");
 
     /// <summary>Binary cross-entropy on outputs that are already probabilities (a sigmoid last layer).</summary>
-    public static Loss BinaryCrossEntropy { get; } = new(Objective.BinaryCrossEntropy, "binary_cross_entropy");
+    public static Loss BinaryCrossEntropy { get; } = new(LossFunction.BinaryCrossEntropy, "binary_cross_entropy");
 
     /// <summary>Binary cross-entropy on logits (no last activation), stable; predictions are sigmoid probabilities.</summary>
-    public static Loss BinaryCrossEntropyWithLogits { get; } = new(Objective.BinaryCrossEntropyWithLogits, "binary_cross_entropy_with_logits");
+    public static Loss BinaryCrossEntropyWithLogits { get; } = new(LossFunction.BinaryCrossEntropyWithLogits, "binary_cross_entropy_with_logits");
 
     internal static IReadOnlyList<Loss> All { get; } = [SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy, BinaryCrossEntropyWithLogits];
 

@@ -5,7 +5,7 @@ using Hybrid.Data;
 using Hybrid.IO;
 using Hybrid.Training;
 using MathNet.Numerics.LinearAlgebra;
-using CoreModel = Hybrid.Core.Model;
+using CoreModel = Hybrid.Core.Sequential;
 
 namespace Hybrid;
 
@@ -16,30 +16,28 @@ namespace Hybrid;
 /// </summary>
 public sealed class Model
 {
-    readonly Model<float> core;
-    readonly double? clipNorm;
-    // The fused, allocation-free step when the layers and loss allow it; else the graph and its optimizer state.
+    readonly Sequential<float> core;
+    // The fused, allocation-free step when the layers and loss allow it; else the graph step.
     readonly FusedTrainer<float>? fused;
-    readonly OptimizerState<float>? state;
+    readonly GraphTrainer<float>? graph;
     readonly Scheduler scheduler;
     // Separate streams derived from the one seed, so that e.g. adding dropout does not change the shuffling.
     readonly Random shuffling;
     readonly Random dropout;
     int epochsTrained;
 
-    internal Model(Model<float> core, Loss loss, Optimizer optimizer, Schedule? schedule, double? clipNorm, int seed)
+    internal Model(Sequential<float> core, Loss loss, Optimizer optimizer, Schedule? schedule, double? clipNorm, int seed)
     {
         this.core = core;
         Loss = loss;
         Optimizer = optimizer;
         Schedule = schedule ?? Schedule.Constant;
-        this.clipNorm = clipNorm;
         Seed = seed;
         var clip = clipNorm is { } n ? Microsoft.FSharp.Core.FSharpOption<double>.Some(n) : null;
-        if (FusedTrainer<float>.Supports(core, loss.Objective))
-            fused = new FusedTrainer<float>(core, loss.Objective, optimizer.Settings, clip);
+        if (FusedTrainer<float>.Supports(core, loss.Function))
+            fused = new FusedTrainer<float>(core, loss.Function, optimizer.Settings, clip);
         else
-            state = new OptimizerState<float>(optimizer.Settings, CoreModel.parameters(core).Select(p => p.Item2).ToArray());
+            graph = new GraphTrainer<float>(core, loss.Function, optimizer.Settings, clip);
         scheduler = new Scheduler(Schedule.Value, optimizer.LearningRate);
         shuffling = new Random(unchecked(seed * 7919 + 1));
         dropout = new Random(unchecked(seed * 104729 + 2));
@@ -188,8 +186,7 @@ public sealed class Model
 
     (double Loss, Matrix<float> Output) Step(Matrix<float> x, Matrix<float> y, double lr)
     {
-        var clip = clipNorm is { } n ? Microsoft.FSharp.Core.FSharpOption<double>.Some(n) : null;
-        var result = Core.Training.step(core, Loss.Objective, state!, clip, lr, dropout, x, y);
+        var result = graph!.Step(x, y, lr, dropout);
         return (result.Item1, result.Item2);
     }
 
@@ -225,7 +222,7 @@ public sealed class Model
     }
 
     /// <summary>True when outputs are classes: one-hot targets (several outputs), or one output read as a probability.</summary>
-    bool Classifies => Outputs > 1 ? Loss.Objective.IsSoftmaxCrossEntropy || Loss.Objective.IsMeanSquaredError : true;
+    bool Classifies => Outputs > 1 ? Loss.Function.IsSoftmaxCrossEntropy || Loss.Function.IsMeanSquaredError : true;
 
     /// <summary>
     /// The class row <paramref name="i"/> of column-major rows × Outputs values stands for: the largest output, or for
@@ -233,7 +230,7 @@ public sealed class Model
     /// </summary>
     int ClassAt(float[] columns, int rows, int i)
     {
-        if (Outputs == 1) return columns[i] > (Loss.Objective.IsBinaryCrossEntropyWithLogits ? 0f : 0.5f) ? 1 : 0;
+        if (Outputs == 1) return columns[i] > (Loss.Function.IsBinaryCrossEntropyWithLogits ? 0f : 0.5f) ? 1 : 0;
         var best = 0;
         for (var j = 1; j < Outputs; j++)
             if (columns[j * rows + i] > columns[best * rows + i]) best = j;
@@ -272,8 +269,8 @@ public sealed class Model
         {
             var size = Math.Min(batchSize, data.Count - start);
             var (x, y) = data.Batch(order, start, size);
-            var output = Core.Training.evaluate(core, x);
-            var loss = Core.Training.loss(Loss.Objective, Graph.constant(output), Graph.constant(y)).Value[0, 0];
+            var output = CoreModel.evaluate(core, x);
+            var loss = LossFunctionModule.graph(Loss.Function, Graph.constant(output), Graph.constant(y)).Value[0, 0];
             lossSum += loss * size;
             var predicted = Classes(output);
             var actual = Classes(y);
@@ -293,8 +290,8 @@ public sealed class Model
         ArgumentNullException.ThrowIfNull(features);
         if (features.ColumnCount != Inputs)
             throw new ArgumentException($"Predict: the model takes {Inputs} features per sample, but the matrix has {features.ColumnCount} columns.", nameof(features));
-        var output = Core.Training.evaluate(core, features);
-        return new Prediction(Core.Training.predictions(Loss.Objective, output), Classes(output));
+        var output = CoreModel.evaluate(core, features);
+        return new Prediction(LossFunctionModule.predictions(Loss.Function, output), Classes(output));
     }
 
     /// <summary>

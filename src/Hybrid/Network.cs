@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Hybrid.Core;
 using Hybrid.IO;
-using CoreModel = Hybrid.Core.Model;
+using CoreModel = Hybrid.Core.Sequential;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Hybrid;
@@ -41,7 +41,7 @@ public static class Network
         var (inputs, specs) = ModelFile.ParseArchitecture(path, architecture);
         var loss = metadata.TryGetValue(ModelFile.LossKey, out var name) ? Loss.Parse(name) : Loss.SoftmaxCrossEntropy;
         var values = tensors.ToDictionary(kv => kv.Key, kv => ModelFile.ToMatrix(kv.Value));
-        Model<float> core;
+        Sequential<float> core;
         try
         {
             core = CoreModel.ofParameters(inputs, specs, values);
@@ -141,7 +141,7 @@ static class ModelFile
             {
                 LayerSpec.Dense d => new JsonObject { ["type"] = "Linear", ["in_features"] = widths[i], ["out_features"] = d.outputs },
                 LayerSpec.Dropout p => new JsonObject { ["type"] = "Dropout", ["p"] = p.rate },
-                LayerSpec.Activation { Item: ActivationKind.LeakyReLU l } => new JsonObject { ["type"] = "LeakyReLU", ["negative_slope"] = l.alpha },
+                LayerSpec.Activation { Item: ActivationFunction.LeakyReLU l } => new JsonObject { ["type"] = "LeakyReLU", ["negative_slope"] = l.alpha },
                 LayerSpec.Activation { Item.IsSoftmax: true } => new JsonObject { ["type"] = "Softmax", ["dim"] = 1 },
                 LayerSpec.Activation a => new JsonObject { ["type"] = Hybrid.Activation.Of(a.Item).Name },
                 _ => throw new InvalidOperationException($"layer {i} cannot be described"),
@@ -166,12 +166,12 @@ static class ModelFile
                 {
                     "Linear" => LayerSpec.NewDense(layer["out_features"]!.GetValue<int>(), Initializer.GlorotUniform, Initializer.Zeros),
                     "Dropout" => LayerSpec.NewDropout(layer["p"]?.GetValue<double>() ?? 0.5),
-                    "ReLU" => LayerSpec.NewActivation(ActivationKind.ReLU),
-                    "Sigmoid" => LayerSpec.NewActivation(ActivationKind.Sigmoid),
-                    "Tanh" => LayerSpec.NewActivation(ActivationKind.Tanh),
-                    "Softplus" => LayerSpec.NewActivation(ActivationKind.Softplus),
-                    "Softmax" => LayerSpec.NewActivation(ActivationKind.Softmax),
-                    "LeakyReLU" => LayerSpec.NewActivation(ActivationKind.NewLeakyReLU(layer["negative_slope"]?.GetValue<double>() ?? 0.01)),
+                    "ReLU" => LayerSpec.NewActivation(ActivationFunction.ReLU),
+                    "Sigmoid" => LayerSpec.NewActivation(ActivationFunction.Sigmoid),
+                    "Tanh" => LayerSpec.NewActivation(ActivationFunction.Tanh),
+                    "Softplus" => LayerSpec.NewActivation(ActivationFunction.Softplus),
+                    "Softmax" => LayerSpec.NewActivation(ActivationFunction.Softmax),
+                    "LeakyReLU" => LayerSpec.NewActivation(ActivationFunction.NewLeakyReLU(layer["negative_slope"]?.GetValue<double>() ?? 0.01)),
                     _ => throw Bad($"has layer type '{type}', which Hybrid does not know"),
                 });
             }

@@ -5,19 +5,19 @@ namespace Hybrid;
 /// <summary>An optimization algorithm with its hyper-parameters; the update rules are PyTorch's <c>torch.optim</c>.</summary>
 public sealed class Optimizer
 {
-    Optimizer(Core.Optimizer settings, string description)
+    Optimizer(OptimizerSpec settings, string description)
     {
         Settings = settings;
         Description = description;
     }
 
-    internal Core.Optimizer Settings { get; }
+    internal OptimizerSpec Settings { get; }
 
     /// <summary>A readable description, e.g. "adam(lr=0.001)".</summary>
     public string Description { get; }
 
     /// <summary>The base learning rate.</summary>
-    public double LearningRate => OptimizerModule.learningRate(Settings);
+    public double LearningRate => OptimizerSpecModule.learningRate(Settings);
 
     static double Positive(double lr) =>
         lr > 0 && double.IsFinite(lr) ? lr : throw new ArgumentOutOfRangeException(nameof(lr), lr, "the learning rate must be positive");
@@ -29,7 +29,7 @@ public sealed class Optimizer
     /// <param name="weightDecay">L2 penalty added to the gradient.</param>
     /// <param name="dampening">Dampening for momentum.</param>
     public static Optimizer Sgd(double lr, double momentum = 0, bool nesterov = false, double weightDecay = 0, double dampening = 0) =>
-        new(Core.Optimizer.NewSgd(new SgdSettings(Positive(lr), momentum, dampening, nesterov, weightDecay)),
+        new(OptimizerSpec.NewSgd(new SgdSettings(Positive(lr), momentum, dampening, nesterov, weightDecay)),
             $"sgd(lr={lr}, momentum={momentum}, nesterov={nesterov}, weight_decay={weightDecay})");
 
     /// <summary>SGD with heavy-ball momentum.</summary>
@@ -42,17 +42,17 @@ public sealed class Optimizer
 
     /// <summary>RMSProp (torch.optim.RMSprop, not centered).</summary>
     public static Optimizer RmsProp(double lr = 0.01, double alpha = 0.99, double eps = 1e-8, double momentum = 0, double weightDecay = 0) =>
-        new(Core.Optimizer.NewRmsProp(new RmsPropSettings(Positive(lr), alpha, eps, momentum, weightDecay)),
+        new(OptimizerSpec.NewRmsProp(new RmsPropSettings(Positive(lr), alpha, eps, momentum, weightDecay)),
             $"rmsprop(lr={lr}, alpha={alpha}, momentum={momentum}, weight_decay={weightDecay})");
 
     /// <summary>Adam (torch.optim.Adam); <paramref name="weightDecay"/> is an L2 penalty added to the gradient.</summary>
     public static Optimizer Adam(double lr = 0.001, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0) =>
-        new(Core.Optimizer.NewAdam(new AdamSettings(Positive(lr), beta1, beta2, eps, weightDecay, false)),
+        new(OptimizerSpec.NewAdam(new AdamSettings(Positive(lr), beta1, beta2, eps, weightDecay, false)),
             $"adam(lr={lr}, betas=({beta1}, {beta2}), weight_decay={weightDecay})");
 
     /// <summary>AdamW (torch.optim.AdamW): Adam with decoupled weight decay.</summary>
     public static Optimizer AdamW(double lr = 0.001, double weightDecay = 0.01, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8) =>
-        new(Core.Optimizer.NewAdam(new AdamSettings(Positive(lr), beta1, beta2, eps, weightDecay, true)),
+        new(OptimizerSpec.NewAdam(new AdamSettings(Positive(lr), beta1, beta2, eps, weightDecay, true)),
             $"adamw(lr={lr}, betas=({beta1}, {beta2}), weight_decay={weightDecay})");
 
     /// <inheritdoc/>

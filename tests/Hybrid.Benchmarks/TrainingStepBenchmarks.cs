@@ -40,11 +40,11 @@ public class TrainingStepBenchmarks
         Providers.Use(Provider);
         kernels = Providers.Kernels<float>();
         var specs = Hidden.Split(',')
-            .SelectMany(width => new[] { LayerSpec.NewDense(int.Parse(width), Initializer.GlorotUniform, Initializer.Zeros), LayerSpec.NewActivation(ActivationKind.ReLU) })
+            .SelectMany(width => new[] { LayerSpec.NewDense(int.Parse(width), Initializer.GlorotUniform, Initializer.Zeros), LayerSpec.NewActivation(ActivationFunction.ReLU) })
             .Append(LayerSpec.NewDense(10, Initializer.GlorotUniform, Initializer.Zeros))
             .ToArray();
-        var model = Core.Model.create<float>(new Random(1), 784, specs);
-        trainer = new FusedTrainer<float>(model, Objective.SoftmaxCrossEntropy, OptimizerModule.adam(0.001), null);
+        var model = Core.Sequential.create<float>(new Random(1), 784, specs);
+        trainer = new FusedTrainer<float>(model, LossFunction.SoftmaxCrossEntropy, OptimizerSpecModule.adam(0.001), null);
         var r = new Random(2);
         features = Enumerable.Range(0, Batch * 784).Select(_ => SparseInputs && r.NextDouble() < 0.8 ? 0f : (float)r.NextDouble()).ToArray();
         targets = new float[Batch * 10]; // column-major; features are row-major, one sample after another

@@ -12,16 +12,16 @@ open Hybrid.Core.Tests.Generators
 /// bounded in growth, so finite differences stay accurate at any depth.
 let private unary: (string * (Node<float> -> Node<float> -> Node<float>)) list =
     [
-        "tanh", (fun _ a -> Activation.tanh a)
-        "sigmoid", (fun _ a -> Activation.sigmoid a)
-        "softplus", (fun _ a -> Activation.softplus a)
+        "tanh", (fun _ a -> Activations.tanh a)
+        "sigmoid", (fun _ a -> Activations.sigmoid a)
+        "softplus", (fun _ a -> Activations.softplus a)
         "neg", (fun _ a -> Arith.neg a)
         "affine", (fun _ a -> a |> Arith.mulScalar 0.7 |> Arith.addScalar 0.3)
-        "exp∘tanh", (fun _ a -> Pointwise.exp (Activation.tanh a))
-        "sqrt(1+x²)", (fun _ a -> Pointwise.sqrt (Arith.addScalar 1.0 (Pointwise.pow 2.0 (Activation.tanh a))))
+        "exp∘tanh", (fun _ a -> Pointwise.exp (Activations.tanh a))
+        "sqrt(1+x²)", (fun _ a -> Pointwise.sqrt (Arith.addScalar 1.0 (Pointwise.pow 2.0 (Activations.tanh a))))
         "log(1+x²)", (fun _ a -> Pointwise.log (Arith.addScalar 1.0 (Arith.mul a a)))
-        "softmax", (fun _ a -> Activation.softmax a)
-        "logSoftmax", (fun _ a -> Activation.logSoftmax a)
+        "softmax", (fun _ a -> Activations.softmax a)
+        "logSoftmax", (fun _ a -> Activations.logSoftmax a)
         "x·w", (fun w a -> Linalg.matmul a w)
         "x·wᵀ", (fun w a -> Linalg.matmulWith false true a w)
         "(xᵀ)ᵀ", (fun _ a -> Linalg.transpose (Linalg.transpose a))
@@ -31,10 +31,10 @@ let private binary: (string * (Node<float> -> Node<float> -> Node<float>)) list 
     [
         "add", Arith.add
         "sub", Arith.sub
-        "mul∘tanh", (fun a b -> Arith.mul a (Activation.tanh b))
+        "mul∘tanh", (fun a b -> Arith.mul a (Activations.tanh b))
         "div", (fun a b -> Arith.div a (Arith.addScalar 1.0 (Arith.mul b b)))
         "+colsum", (fun a b -> Arith.add a (Reduce.sumAxis 0 b))
-        "*rowmean", (fun a b -> Arith.mul a (Activation.tanh (Reduce.meanAxis 1 b)))
+        "*rowmean", (fun a b -> Arith.mul a (Activations.tanh (Reduce.meanAxis 1 b)))
         "+bias", (fun a b -> Linalg.addRowVector a (Reduce.meanAxis 0 b))
     ]
 
@@ -42,9 +42,9 @@ let private heads: (string * (Node<float> -> Node<float> -> Node<float>)) list =
     [
         "sum", (fun y _ -> Reduce.sum y)
         "mean", (fun y _ -> Reduce.mean y)
-        "mse", Loss.meanSquaredError
-        "bceLogits", (fun y x -> Loss.binaryCrossEntropyWithLogits y (Activation.sigmoid x))
-        "crossEntropy", (fun y x -> Loss.crossEntropyWithLogits y (Activation.softmax x))
+        "mse", Objectives.meanSquaredError
+        "bceLogits", (fun y x -> Objectives.binaryCrossEntropyWithLogits y (Activations.sigmoid x))
+        "crossEntropy", (fun y x -> Objectives.crossEntropyWithLogits y (Activations.softmax x))
     ]
 
 /// A step: op number, then the indices of its operands among the nodes so far.
@@ -115,7 +115,7 @@ let ``random compositions of ops have gradients that match finite differences`` 
 
     check inputs (fun case ->
         Prop.forAll programs (fun (program, head) ->
-            let result = Gradcheck.check (fun x -> fst (run program head x)) case.Inputs
+            let result = GradientCheck.check (fun x -> fst (run program head x)) case.Inputs
             worst <- max worst result.MaxError
             let _, description = run program head (Array.map Graph.constant case.Inputs)
             result.Passed |> Prop.label $"{description}: {result}"))

@@ -7,7 +7,7 @@ open Hybrid.Core
 let ``a graph is written as DOT with each node's op, value and gradient`` () =
     let w = Graph.variable "w" (Tensor.scalar 0.5)
     let x = Graph.constant (Tensor.scalar 2.0)
-    let y = Activation.sigmoid (Arith.mul w x)
+    let y = Activations.sigmoid (Arith.mul w x)
     Graph.backwardWith true (Tensor.ones Shape.scalar) y
     let dot = Dot.ofNode y
     Assert.StartsWith("digraph", dot)

@@ -13,30 +13,30 @@ open Hybrid.Core.Tests.Generators
 let private network (d: int[]) =
     let act =
         match d[4] % 4 with
-        | 0 -> ReLU
-        | 1 -> Tanh
-        | 2 -> Sigmoid
-        | _ -> LeakyReLU 0.1
+        | 0 -> ActivationFunction.ReLU
+        | 1 -> ActivationFunction.Tanh
+        | 2 -> ActivationFunction.Sigmoid
+        | _ -> ActivationFunction.LeakyReLU 0.1
 
     [|
-        Dense(d[2], GlorotUniform, GlorotUniform)
-        Activation act
-        Dropout(if d[4] % 2 = 0 then 0.3 else 0.0)
-        Dense(d[3], GlorotUniform, GlorotUniform)
+        LayerSpec.Dense(d[2], GlorotUniform, GlorotUniform)
+        LayerSpec.Activation act
+        LayerSpec.Dropout(if d[4] % 2 = 0 then 0.3 else 0.0)
+        LayerSpec.Dense(d[3], GlorotUniform, GlorotUniform)
     |]
 
 let private optimizers =
     [
-        Optimizer.adam 0.01
-        Optimizer.nesterov 0.1 0.9
-        Optimizer.rmsProp 0.01 |> Optimizer.withWeightDecay 0.01
-        Optimizer.adamW 0.01 0.1
+        OptimizerSpec.adam 0.01
+        OptimizerSpec.nesterov 0.1 0.9
+        OptimizerSpec.rmsProp 0.01 |> OptimizerSpec.withWeightDecay 0.01
+        OptimizerSpec.adamW 0.01 0.1
     ]
 
 /// Parameters after three steps on the same batch, by the graph or by the fused trainer.
-let private train fused (objective: Objective) optimizer clip (case: Case) =
+let private train fused (objective: LossFunction) optimizer clip (case: Case) =
     let d = case.Dims
-    let model = Model.create<float> (Random d[4]) d[1] (network d)
+    let model = Sequential.create<float> (Random d[4]) d[1] (network d)
     let x, y = case.Inputs[0], case.Inputs[1]
     let rng = Random 9
 
@@ -53,20 +53,19 @@ let private train fused (objective: Objective) optimizer clip (case: Case) =
             trainer.Step(ManagedKernels<float>.Instance, x.RowCount, fill, 0.05, rng, Span outputs)
             |> ignore
     else
-        let state = OptimizerState(optimizer, Model.parameters model |> Array.map snd)
+        let trainer = GraphTrainer(model, objective, optimizer, clip)
 
         for _ in 1..3 do
-            Training.step model objective state clip 0.05 rng x y
-            |> ignore<struct (float * _)>
+            trainer.Step(x, y, 0.05, rng) |> ignore<struct (float * _)>
 
-    Model.parameters model |> Array.map (fun (_, p) -> p.Value)
+    Sequential.parameters model |> Array.map (fun (_, p) -> p.Value)
 
 let private batches =
     cases 5 (fun d -> [| (d[0], d[1], Domain.any); (d[0], d[3], Domain.unit) |])
 
 [<Fact>]
 let ``the fused step updates the parameters exactly as the graph step does`` () =
-    for objective in [ SoftmaxCrossEntropy; MeanSquaredError ] do
+    for objective in [ LossFunction.SoftmaxCrossEntropy; LossFunction.MeanSquaredError ] do
         for optimizer in optimizers do
             for clip in [ None; Some 0.5 ] do
                 check batches (fun case ->
@@ -79,10 +78,20 @@ let ``the fused step updates the parameters exactly as the graph step does`` () 
 [<Fact>]
 let ``the fused step refuses a softmax layer, which only the graph can train`` () =
     let model =
-        Model.create<float> (Random 1) 3 [| Dense(2, Zeros, Zeros); Activation Softmax |]
+        Sequential.create<float>
+            (Random 1)
+            3
+            [|
+                LayerSpec.Dense(2, Zeros, Zeros)
+                LayerSpec.Activation ActivationFunction.Softmax
+            |]
 
-    Assert.False(FusedTrainer<float>.Supports(model, SoftmaxCrossEntropy))
+    Assert.False(FusedTrainer<float>.Supports(model, LossFunction.SoftmaxCrossEntropy))
 
     Assert.False(
-        FusedTrainer<float>.Supports(Model.create<float> (Random 1) 3 [| Dense(2, Zeros, Zeros) |], BinaryCrossEntropy)
+        FusedTrainer<float>
+            .Supports(
+                Sequential.create<float> (Random 1) 3 [| LayerSpec.Dense(2, Zeros, Zeros) |],
+                LossFunction.BinaryCrossEntropy
+            )
     )

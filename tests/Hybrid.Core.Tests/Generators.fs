@@ -147,7 +147,7 @@ let gradientMatches (name: string) (arb: Arbitrary<Case>) (f: Node<float>[] -> N
     let mutable worst = 0.0
 
     check arb (fun case ->
-        let result = Gradcheck.check f case.Inputs
+        let result = GradientCheck.check f case.Inputs
         worst <- max worst result.MaxError
         result.Passed |> Prop.label (string result))
 
@@ -157,4 +157,4 @@ let gradientMatches (name: string) (arb: Arbitrary<Case>) (f: Node<float>[] -> N
 let close (tolerance: float) (a: Matrix<float>) (b: Matrix<float>) =
     a.RowCount = b.RowCount
     && a.ColumnCount = b.ColumnCount
-    && Seq.forall2 (fun x y -> Gradcheck.error x y <= tolerance) (a.Enumerate()) (b.Enumerate())
+    && Seq.forall2 (fun x y -> GradientCheck.error x y <= tolerance) (a.Enumerate()) (b.Enumerate())

@@ -17,7 +17,9 @@ let private wrongSquare (x: Node<float>) =
 [<Fact>]
 let ``gradcheck passes a correct user-defined op`` () =
     let result =
-        Gradcheck.check (fun x -> Reduce.sum (square x[0])) [| Tensor.ofRows [| [| 1.0; -2.0 |]; [| 0.5; 3.0 |] |] |]
+        GradientCheck.check
+            (fun x -> Reduce.sum (square x[0]))
+            [| Tensor.ofRows [| [| 1.0; -2.0 |]; [| 0.5; 3.0 |] |] |]
 
     Assert.True(result.Passed, string result)
     Assert.Equal(4, result.Checked)
@@ -26,7 +28,7 @@ let ``gradcheck passes a correct user-defined op`` () =
 [<Fact>]
 let ``gradcheck catches a deliberately wrong derivative and says where`` () =
     let result =
-        Gradcheck.check
+        GradientCheck.check
             (fun x -> Reduce.sum (wrongSquare x[0]))
             [| Tensor.ofRows [| [| 0.25; -0.4 |]; [| 0.1; 3.0 |] |] |]
 
@@ -41,23 +43,23 @@ let ``gradcheck catches a deliberately wrong derivative and says where`` () =
 [<Fact>]
 let ``gradcheck catches a wrong derivative on every random input`` () =
     check (sameShape 1 Domain.awayFromZero) (fun case ->
-        not (Gradcheck.check (fun x -> Reduce.sum (wrongSquare x[0])) case.Inputs).Passed
+        not (GradientCheck.check (fun x -> Reduce.sum (wrongSquare x[0])) case.Inputs).Passed
         |> Prop.ofTestable)
 
 [<Fact>]
 let ``gradcheck contracts a non-scalar output so every element's gradient is checked`` () =
     let input = [| Tensor.ofRows [| [| 1.0; -2.0; 4.0 |] |] |]
-    Assert.True((Gradcheck.check (fun x -> square x[0]) input).Passed)
-    Assert.False((Gradcheck.check (fun x -> wrongSquare x[0]) input).Passed)
+    Assert.True((GradientCheck.check (fun x -> square x[0]) input).Passed)
+    Assert.False((GradientCheck.check (fun x -> wrongSquare x[0]) input).Passed)
 
 [<Fact>]
 let ``gradcheck reports a non-finite gradient as a failure`` () =
     let result =
-        Gradcheck.check (fun x -> Reduce.sum (Pointwise.log x[0])) [| Tensor.ofRows [| [| 0.0 |] |] |]
+        GradientCheck.check (fun x -> Reduce.sum (Pointwise.log x[0])) [| Tensor.ofRows [| [| 0.0 |] |] |]
 
     Assert.False(result.Passed)
 
 [<Fact>]
 let ``the error is relative above one and absolute below`` () =
-    Assert.Equal(0.5, Gradcheck.error 100.0 50.0, 12)
-    Assert.Equal(1e-3, Gradcheck.error 1e-3 0.0, 12)
+    Assert.Equal(0.5, GradientCheck.error 100.0 50.0, 12)
+    Assert.Equal(1e-3, GradientCheck.error 1e-3 0.0, 12)

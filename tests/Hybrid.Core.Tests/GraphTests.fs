@@ -33,7 +33,7 @@ let ``gradients accumulate over fan-out: a node used twice receives both contrib
 [<Fact>]
 let ``fan-out through a shared intermediate node is counted once per path`` () =
     let x = Graph.variable "x" (scalar 0.5)
-    let h = Activation.tanh x // used by both branches
+    let h = Activations.tanh x // used by both branches
     let f = Arith.add (Arith.mul h h) (Arith.mulScalar 3.0 h)
     Graph.backward f
     let t = tanh 0.5

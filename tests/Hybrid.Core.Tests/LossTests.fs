@@ -11,26 +11,26 @@ let private pairs (prediction: Domain) (target: Domain) =
 
 [<Fact>]
 let ``mean squared error gradient matches finite differences`` () =
-    gradientMatches "meanSquaredError" (pairs Domain.any Domain.any) (fun x -> Loss.meanSquaredError x[0] x[1])
+    gradientMatches "meanSquaredError" (pairs Domain.any Domain.any) (fun x -> Objectives.meanSquaredError x[0] x[1])
 
 [<Fact>]
 let ``binary cross-entropy gradient matches finite differences`` () =
     gradientMatches "binaryCrossEntropy" (pairs Domain.probability Domain.unit) (fun x ->
-        Loss.binaryCrossEntropy x[0] x[1])
+        Objectives.binaryCrossEntropy x[0] x[1])
 
 [<Fact>]
 let ``binary cross-entropy with logits gradient matches finite differences`` () =
     gradientMatches "binaryCrossEntropyWithLogits" (pairs Domain.any Domain.unit) (fun x ->
-        Loss.binaryCrossEntropyWithLogits x[0] x[1])
+        Objectives.binaryCrossEntropyWithLogits x[0] x[1])
 
 [<Fact>]
 let ``categorical cross-entropy with logits gradient matches finite differences`` () =
     gradientMatches "crossEntropyWithLogits" (pairs Domain.any Domain.unit) (fun x ->
-        Loss.crossEntropyWithLogits x[0] x[1])
+        Objectives.crossEntropyWithLogits x[0] x[1])
 
 /// The unfused form: −(1/m) Σ t ⊙ logSoftmax(z), built from primitives.
 let private crossEntropyComposite (z: Node<float>) (t: Node<float>) =
-    Arith.mul t (Activation.logSoftmax z)
+    Arith.mul t (Activations.logSoftmax z)
     |> Reduce.sum
     |> Arith.mulScalar (-1.0 / float z.Shape.Rows)
 
@@ -44,7 +44,7 @@ let ``fused cross-entropy equals its composite in value and gradient`` () =
             let grads = Graph.grad [ z; t ] l
             l.Value, grads
 
-        let fused, gf = run Loss.crossEntropyWithLogits
+        let fused, gf = run Objectives.crossEntropyWithLogits
         let composite, gc = run crossEntropyComposite
 
         (close 1e-12 fused composite
@@ -56,23 +56,23 @@ let ``fused cross-entropy equals its composite in value and gradient`` () =
 let ``binary cross-entropy from logits equals it from probabilities`` () =
     check (pairs Domain.any Domain.unit) (fun case ->
         let z, t = Graph.constant case.Inputs[0], Graph.constant case.Inputs[1]
-        let fromLogits = Loss.binaryCrossEntropyWithLogits z t
-        let fromProbabilities = Loss.binaryCrossEntropy (Activation.sigmoid z) t
+        let fromLogits = Objectives.binaryCrossEntropyWithLogits z t
+        let fromProbabilities = Objectives.binaryCrossEntropy (Activations.sigmoid z) t
         close 1e-9 fromLogits.Value fromProbabilities.Value |> Prop.ofTestable)
 
 [<Fact>]
 let ``losses give the values of their formulas`` () =
     let p = Tensor.ofRows<float> [| [| 0.9; 0.2 |]; [| 0.4; 0.6 |] |]
     let t = Tensor.ofRows<float> [| [| 1.0; 0.0 |]; [| 0.0; 1.0 |] |]
-    let mse = Loss.meanSquaredError (Graph.constant p) (Graph.constant t)
+    let mse = Objectives.meanSquaredError (Graph.constant p) (Graph.constant t)
     let expectedMse = (0.01 + 0.04 + 0.16 + 0.16) / 4.0
     Assert.Equal(expectedMse, mse.Value[0, 0], 12)
-    let bce = Loss.binaryCrossEntropy (Graph.constant p) (Graph.constant t)
+    let bce = Objectives.binaryCrossEntropy (Graph.constant p) (Graph.constant t)
     let expectedBce = -(log 0.9 + log 0.8 + log 0.6 + log 0.6) / 4.0
     Assert.Equal(expectedBce, bce.Value[0, 0], 12)
     // Logits (0, ln 3) against class 1: softmax = (1/4, 3/4), loss = −ln(3/4).
     let ce =
-        Loss.crossEntropyWithLogits
+        Objectives.crossEntropyWithLogits
             (Graph.constant (Tensor.ofRows [| [| 0.0; log 3.0 |] |]))
             (Graph.constant (Tensor.ofRows [| [| 0.0; 1.0 |] |]))
 
@@ -81,7 +81,7 @@ let ``losses give the values of their formulas`` () =
 [<Fact>]
 let ``binary cross-entropy of a certain wrong answer is large but finite, as in PyTorch`` () =
     let bce =
-        Loss.binaryCrossEntropy
+        Objectives.binaryCrossEntropy
             (Graph.constant (Tensor.ofRows [| [| 0.0 |] |]))
             (Graph.constant (Tensor.ofRows [| [| 1.0 |] |]))
 
@@ -93,7 +93,7 @@ let private hugeLogits = pairs { Lo = -1e4; Hi = 1e4; MinAbs = 0.0 } Domain.unit
 [<Fact>]
 let ``cross-entropies stay finite for logits up to ±1e4`` () =
     check hugeLogits (fun case ->
-        [ Loss.crossEntropyWithLogits; Loss.binaryCrossEntropyWithLogits ]
+        [ Objectives.crossEntropyWithLogits; Objectives.binaryCrossEntropyWithLogits ]
         |> List.forall (fun loss ->
             let z = Graph.variable "z" case.Inputs[0]
             let l = loss z (Graph.constant case.Inputs[1])
@@ -107,7 +107,7 @@ let ``a loss refuses predictions and targets of different shapes`` () =
     let t = Graph.constant (Tensor.zeros<float>(Shape.create 4 9))
 
     let e =
-        Assert.Throws<ShapeMismatchException>(fun () -> Loss.crossEntropyWithLogits p t |> ignore)
+        Assert.Throws<ShapeMismatchException>(fun () -> Objectives.crossEntropyWithLogits p t |> ignore)
 
     Assert.Equal("crossEntropyWithLogits", e.Op)
     Assert.Contains("4×10", e.Message)

@@ -10,7 +10,7 @@ let private c = [| 1.0; 3.0; 0.5 |]
 let private a = [| 0.2; 0.1; -0.4 |]
 
 /// Three steps of the optimizer (gradients clipped to clipNorm when given); p after each.
-let private run (optimizer: Optimizer) (clipNorm: float option) =
+let private run (optimizer: OptimizerSpec) (clipNorm: float option) =
     let p = Graph.variable "p" (Tensor.ofRows<float> [| [| 1.0; -2.0; 0.5 |] |])
     let state = OptimizerState(optimizer, [| p |])
 
@@ -26,8 +26,11 @@ let private run (optimizer: Optimizer) (clipNorm: float option) =
                 |> Arith.mulScalar 0.5
 
             Graph.backward loss
-            clipNorm |> Option.iter (fun n -> Optimizer.clipGradNorm n [| p |] |> ignore)
-            state.Step(Optimizer.learningRate optimizer)
+
+            clipNorm
+            |> Option.iter (fun n -> OptimizerSpec.clipGradNorm n [| p |] |> ignore)
+
+            state.Step(OptimizerSpec.learningRate optimizer)
             p.Value.Row(0).ToArray()
     ]
 
@@ -55,7 +58,7 @@ let ``SGD follows torch.optim.SGD`` () =
             [| 0.8480000000000001; -0.9289999999999998; 0.41225 |]
             [| 0.7832000000000001; -0.6202999999999999; 0.3716375 |]
         ]
-        (run (Optimizer.sgd 0.1) None)
+        (run (OptimizerSpec.sgd 0.1) None)
 
 [<Fact>]
 let ``SGD with L2 weight decay follows torch.optim.SGD`` () =
@@ -75,7 +78,7 @@ let ``momentum follows torch.optim.SGD with momentum`` () =
             [| 0.776; -0.36199999999999966; 0.37175 |]
             [| 0.5888; 0.6838000000000006; 0.2582375 |]
         ]
-        (run (Optimizer.momentum 0.1 0.9) None)
+        (run (OptimizerSpec.momentum 0.1 0.9) None)
 
 [<Fact>]
 let ``momentum with dampening follows torch.optim.SGD`` () =
@@ -95,7 +98,7 @@ let ``Nesterov follows torch.optim.SGD with nesterov`` () =
             [| 0.66008; 0.22201000000000037; 0.30067249999999995 |]
             [| 0.4618568; 0.8311633000000004; 0.16831636249999993 |]
         ]
-        (run (Optimizer.nesterov 0.1 0.9) None)
+        (run (OptimizerSpec.nesterov 0.1 0.9) None)
 
 [<Fact>]
 let ``RMSProp follows torch.optim.RMSprop`` () =
@@ -105,7 +108,7 @@ let ``RMSProp follows torch.optim.RMSprop`` () =
             [| 0.833962282215938; -1.8308529516414687; 0.33337730362874746 |]
             [| 0.7824439955604003; -1.7751382456083193; 0.28106421025765393 |]
         ]
-        (run (Optimizer.rmsProp 0.01) None)
+        (run (OptimizerSpec.rmsProp 0.01) None)
 
 [<Fact>]
 let ``RMSProp with momentum and weight decay follows torch.optim.RMSprop`` () =
@@ -135,7 +138,7 @@ let ``Adam follows torch.optim.Adam`` () =
             [| 0.8005682854014776; -1.8001568453039416; 0.3004787119951515 |]
             [| 0.702220069505297; -1.7005866011435495; 0.20185432171533846 |]
         ]
-        (run (Optimizer.adam 0.1) None)
+        (run (OptimizerSpec.adam 0.1) None)
 
 [<Fact>]
 let ``Adam with L2 weight decay follows torch.optim.Adam`` () =
@@ -145,7 +148,7 @@ let ``Adam with L2 weight decay follows torch.optim.Adam`` () =
             [| 0.8005497833856879; -1.8001571392631883; 0.30053519661986067 |]
             [| 0.7021441055689737; -1.7005877217859255; 0.20208436273555933 |]
         ]
-        (run (Optimizer.adam 0.1 |> Optimizer.withWeightDecay 0.1) None)
+        (run (OptimizerSpec.adam 0.1 |> OptimizerSpec.withWeightDecay 0.1) None)
 
 [<Fact>]
 let ``AdamW follows torch.optim.AdamW`` () =
@@ -155,7 +158,7 @@ let ``AdamW follows torch.optim.AdamW`` () =
             [| 0.7817552555462433; -1.7613964895494123; 0.29156366632491076 |]
             [| 0.675848172381985; -1.6443210672264954; 0.19011991463479225 |]
         ]
-        (run (Optimizer.adamW 0.1 0.1) None)
+        (run (OptimizerSpec.adamW 0.1 0.1) None)
 
 [<Fact>]
 let ``gradient clipping by global norm follows clip_grad_norm_`` () =
@@ -165,13 +168,13 @@ let ``gradient clipping by global norm follows clip_grad_norm_`` () =
             [| 0.9744638305454896; -1.8021625986215442; 0.4855776915911983 |]
             [| 0.9610550599547717; -1.7033626512055546; 0.47791141484691174 |]
         ]
-        (run (Optimizer.sgd 0.1) (Some 1.0))
+        (run (OptimizerSpec.sgd 0.1) (Some 1.0))
 
 [<Fact>]
 let ``clipping returns the norm and leaves small gradients alone`` () =
     let p = Graph.variable "p" (Tensor.ofRows<float> [| [| 3.0; 4.0 |] |])
     Graph.backward (Reduce.sum (Arith.mul p p) |> Arith.mulScalar 0.5) // gradient (3, 4), norm 5
-    Assert.Equal(5.0, Optimizer.clipGradNorm 10.0 [| p |], 12)
+    Assert.Equal(5.0, OptimizerSpec.clipGradNorm 10.0 [| p |], 12)
     Assert.Equal(3.0, p.Grad.Value[0, 0], 12)
-    Assert.Equal(5.0, Optimizer.clipGradNorm 1.0 [| p |], 12)
+    Assert.Equal(5.0, OptimizerSpec.clipGradNorm 1.0 [| p |], 12)
     Assert.Equal(0.6, p.Grad.Value[0, 0], 6)

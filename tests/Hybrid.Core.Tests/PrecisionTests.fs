@@ -11,9 +11,9 @@ open Hybrid.Core.Tests.Generators
 
 /// A one-hidden-layer network's loss, written once for any precision.
 let private network (x: Node<'T>) (w1: Node<'T>) (b1: Node<'T>) (w2: Node<'T>) (t: Node<'T>) =
-    let h = Linalg.addRowVector (Linalg.matmul x w1) b1 |> Activation.tanh
+    let h = Linalg.addRowVector (Linalg.matmul x w1) b1 |> Activations.tanh
     let z = Linalg.matmul h w2
-    Arith.add (Loss.crossEntropyWithLogits z t) (Loss.meanSquaredError (Activation.sigmoid z) t)
+    Arith.add (Objectives.crossEntropyWithLogits z t) (Objectives.meanSquaredError (Activations.sigmoid z) t)
 
 /// The loss and the gradients of the four parameters, in the precision 'T, widened to float.
 let private lossAndGrads<'T
@@ -52,7 +52,7 @@ let ``float32 and float64 compute the same loss and gradients from one definitio
 [<Fact>]
 let ``float32 matrices hold float32 values`` () =
     let x = Graph.variable "x" (Tensor.ofRows<float32> [| [| 1.0; 2.0 |] |])
-    let y = Reduce.sum (Activation.softplus x)
+    let y = Reduce.sum (Activations.softplus x)
     Graph.backward y
     Assert.IsType<Matrix<float32>>(x.Grad.Value, exactMatch = false) |> ignore
     Assert.Equal(float32 (log (1.0 + exp 1.0) + log (1.0 + exp 2.0)), y.Value[0, 0], 5)

@@ -26,7 +26,7 @@ public class KernelTests
     {
         var fast = Fast(provider);
         const int count = 1003;
-        foreach (var kind in new[] { ActivationKind.ReLU, ActivationKind.Tanh, ActivationKind.Sigmoid, ActivationKind.NewLeakyReLU(0.1), ActivationKind.Softplus })
+        foreach (var kind in new[] { ActivationFunction.ReLU, ActivationFunction.Tanh, ActivationFunction.Sigmoid, ActivationFunction.NewLeakyReLU(0.1), ActivationFunction.Softplus })
         {
             var x = new HostBuffer<float>(RandomArray(count, 1));
             var dy = new HostBuffer<float>(RandomArray(count, 2));
@@ -56,7 +56,7 @@ public class KernelTests
     {
         // 100,003 elements: split over the worker threads (parts of at least 32,768), with a scalar tail.
         foreach (var length in new[] { 1001, 100_003 })
-        foreach (var optimizer in new[] { OptimizerModule.adam(0.01), OptimizerModule.adamW(0.01, 0.1), OptimizerModule.withWeightDecay(0.05, OptimizerModule.adam(0.003)) })
+        foreach (var optimizer in new[] { OptimizerSpecModule.adam(0.01), OptimizerSpecModule.adamW(0.01, 0.1), OptimizerSpecModule.withWeightDecay(0.05, OptimizerSpecModule.adam(0.003)) })
         {
             float[] Run(IKernels<float> k)
             {
@@ -171,16 +171,16 @@ public class KernelTests
         // gradient where there is no clipping) and with the dense products only.
         var optimizer = optimizerName switch
         {
-            "adam" => OptimizerModule.adam(0.01),
-            "adamw" => OptimizerModule.adamW(0.01, 0.1),
-            _ => OptimizerModule.momentum(0.05, 0.9),
+            "adam" => OptimizerSpecModule.adam(0.01),
+            "adamw" => OptimizerSpecModule.adamW(0.01, 0.1),
+            _ => OptimizerSpecModule.momentum(0.05, 0.9),
         };
         var clipNorm = clip ? Microsoft.FSharp.Core.FSharpOption<double>.Some(0.5) : null;
-        var model = Core.Model.create<float>(new Random(1), 40, [LayerSpec.NewDense(16, Initializer.GlorotUniform, Initializer.Zeros), LayerSpec.NewActivation(ActivationKind.ReLU), LayerSpec.NewDense(3, Initializer.GlorotUniform, Initializer.Zeros)]);
+        var model = Core.Sequential.create<float>(new Random(1), 40, [LayerSpec.NewDense(16, Initializer.GlorotUniform, Initializer.Zeros), LayerSpec.NewActivation(ActivationFunction.ReLU), LayerSpec.NewDense(3, Initializer.GlorotUniform, Initializer.Zeros)]);
         float[] Train(bool sparseInputs)
         {
-            var copy = Core.Model.ofParameters<float>(40, model.Specs, Core.Model.parameters(model).ToDictionary(p => p.Item1, p => p.Item2.Value.Clone()));
-            var trainer = new FusedTrainer<float>(copy, Objective.SoftmaxCrossEntropy, optimizer, clipNorm) { SparseInputs = sparseInputs };
+            var copy = Core.Sequential.ofParameters<float>(40, model.Specs, Core.Sequential.parameters(model).ToDictionary(p => p.Item1, p => p.Item2.Value.Clone()));
+            var trainer = new FusedTrainer<float>(copy, LossFunction.SoftmaxCrossEntropy, optimizer, clipNorm) { SparseInputs = sparseInputs };
             var kernels = new FastKernels<float>(new SimdProvider(), "simd");
             var x = SparseArray(24, 40, 0.2, 7);
             var y = new float[24 * 3];
@@ -188,7 +188,7 @@ public class KernelTests
             var outputs = new float[24 * 3];
             for (var step = 0; step < 5; step++)
                 trainer.Step(kernels, 24, (xs, ys) => { x.CopyTo(xs); y.CopyTo(ys); }, 0.01, new Random(0), outputs);
-            return Core.Model.parameters(copy).SelectMany(p => p.Item2.Value.AsColumnMajorArray()).ToArray();
+            return Core.Sequential.parameters(copy).SelectMany(p => p.Item2.Value.AsColumnMajorArray()).ToArray();
         }
 
         var withSparse = Train(true);

@@ -63,7 +63,7 @@ public static class GradCheck
         ArgumentNullException.ThrowIfNull(inputs);
         var f = FuncConvert.FromFunc<Node<double>[], Node<double>>(
             nodes => function(nodes.Select(n => new Variable<double>(n)).ToArray()).Node);
-        var r = Gradcheck.checkWith(step, tolerance, f, inputs.ToArray());
+        var r = GradientCheck.checkWith(step, tolerance, f, inputs.ToArray());
         return new GradCheckResult(r.Passed, r.MaxError, r.Input, r.Row, r.Col, r.Analytic, r.Numeric, r.Tolerance, r.Checked);
     }
 }

@@ -1,6 +1,6 @@
 using System.Numerics;
 using Hybrid.Core;
-using CoreLoss = Hybrid.Core.Loss;
+using CoreLoss = Hybrid.Core.Objectives;
 
 namespace Hybrid.Autograd;
 

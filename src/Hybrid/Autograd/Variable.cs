@@ -1,6 +1,6 @@
 using System.Numerics;
 using Hybrid.Core;
-using CoreActivation = Hybrid.Core.Activation;
+using CoreActivation = Hybrid.Core.Activations;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Hybrid.Autograd;

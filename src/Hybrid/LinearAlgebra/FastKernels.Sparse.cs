@@ -243,10 +243,10 @@ public sealed partial class FastKernels<T>
 
     /// <inheritdoc/>
     public bool SparseWeightGradientAndUpdate(
-        SparseIndex index, int n, Core.Buffer<T> g, Core.Buffer<T> dw, Core.Optimizer optimizer, double lr, int step,
+        SparseIndex index, int n, Core.Buffer<T> g, Core.Buffer<T> dw, OptimizerSpec optimizer, double lr, int step,
         Core.Buffer<T> w, Core.Buffer<T> m, Core.Buffer<T> v)
     {
-        if (optimizer is not Core.Optimizer.Adam adam) return false;
+        if (optimizer is not OptimizerSpec.Adam adam) return false;
         var ix = Ready(index);
         ix.Adam = new AdamRule(adam.Item, lr, step);
         ix.Weights = Host(w);

@@ -64,7 +64,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     }
 
     /// <inheritdoc/>
-    public void Activate(ActivationKind kind, int count, Core.Buffer<T> x, Core.Buffer<T> y)
+    public void Activate(ActivationFunction kind, int count, Core.Buffer<T> x, Core.Buffer<T> y)
     {
         var xs = Host(x).AsSpan(0, count);
         var ys = Host(y).AsSpan(0, count);
@@ -84,7 +84,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     }
 
     /// <inheritdoc/>
-    public void ActivateBackward(ActivationKind kind, int count, Core.Buffer<T> x, Core.Buffer<T> y, Core.Buffer<T> dy, Core.Buffer<T> dx)
+    public void ActivateBackward(ActivationFunction kind, int count, Core.Buffer<T> x, Core.Buffer<T> y, Core.Buffer<T> dy, Core.Buffer<T> dx)
     {
         var xs = Host(x).AsSpan(0, count);
         var ys = Host(y).AsSpan(0, count);
@@ -146,9 +146,9 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     }
 
     /// <inheritdoc/>
-    public void Update(Core.Optimizer optimizer, double lr, int n, Core.Buffer<T> p, Core.Buffer<T> g, Core.Buffer<T> m, Core.Buffer<T> v)
+    public void Update(OptimizerSpec optimizer, double lr, int n, Core.Buffer<T> p, Core.Buffer<T> g, Core.Buffer<T> m, Core.Buffer<T> v)
     {
-        if (optimizer is Core.Optimizer.Adam adam) AdamJob.Current.Run(adam.Item, lr, n, Host(p), Host(g), Host(m), Host(v));
+        if (optimizer is OptimizerSpec.Adam adam) AdamJob.Current.Run(adam.Item, lr, n, Host(p), Host(g), Host(m), Host(v));
         else ((IKernels<T>)ManagedKernels<T>.Instance).Update(optimizer, lr, n, p, g, m, v);
     }
 
