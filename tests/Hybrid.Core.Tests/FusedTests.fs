@@ -2,7 +2,7 @@
 module Hybrid.Core.Tests.FusedTests
 
 open System
-open Xunit
+open Expecto
 open FsCheck
 open FsCheck.FSharp
 open MathNet.Numerics.LinearAlgebra
@@ -27,10 +27,10 @@ let private network (d: int[]) =
 
 let private optimizers =
     [
-        Optimizer.adam 0.01
-        Optimizer.nesterov 0.1 0.9
-        Optimizer.rmsProp 0.01 |> Optimizer.withWeightDecay 0.01
-        Optimizer.adamW 0.01 0.1
+        "Adam", Optimizer.adam 0.01
+        "Nesterov", Optimizer.nesterov 0.1 0.9
+        "RMSProp with weight decay", Optimizer.rmsProp 0.01 |> Optimizer.withWeightDecay 0.01
+        "AdamW", Optimizer.adamW 0.01 0.1
     ]
 
 /// Parameters after three steps on the same batch, by the graph or by the fused trainer.
@@ -64,25 +64,41 @@ let private train fused (objective: Objective) optimizer clip (case: Case) =
 let private batches =
     cases 5 (fun d -> [| (d[0], d[1], Domain.any); (d[0], d[3], Domain.unit) |])
 
-[<Fact>]
-let ``the fused step updates the parameters exactly as the graph step does`` () =
-    for objective in [ SoftmaxCrossEntropy; MeanSquaredError ] do
-        for optimizer in optimizers do
-            for clip in [ None; Some 0.5 ] do
-                check batches (fun case ->
-                    let graph = train false objective optimizer clip case
-                    let fused = train true objective optimizer clip case
+[<Tests>]
+let tests =
+    testList
+        "Fused"
+        [
+            testList
+                "the fused step updates the parameters exactly as the graph step does"
+                [
+                    for objective in [ SoftmaxCrossEntropy; MeanSquaredError ] do
+                        for name, optimizer in optimizers do
+                            for clip in [ None; Some 0.5 ] do
+                                let clipped =
+                                    match clip with
+                                    | None -> "no clipping"
+                                    | Some n -> $"clipped to {n}"
 
-                    Array.forall2 (close 1e-10) graph fused
-                    |> Prop.label $"{objective} {optimizer} clip {clip}")
+                                testPropertyWithConfig
+                                    config
+                                    $"{objective}, {name}, {clipped}"
+                                    (Prop.forAll batches (fun case ->
+                                        let graph = train false objective optimizer clip case
+                                        let fused = train true objective optimizer clip case
 
-[<Fact>]
-let ``the fused step refuses a softmax layer, which only the graph can train`` () =
-    let model =
-        Model.create<float> (Random 1) 3 [| Dense(2, Zeros, Zeros); Activation Softmax |]
+                                        Array.forall2 (close 1e-10) graph fused
+                                        |> Prop.label $"{objective} {optimizer} clip {clip}"))
+                ]
 
-    Assert.False(FusedTrainer<float>.Supports(model, SoftmaxCrossEntropy))
+            testCase "the fused step refuses a softmax layer, which only the graph can train" (fun () ->
+                let model =
+                    Model.create<float> (Random 1) 3 [| Dense(2, Zeros, Zeros); Activation Softmax |]
 
-    Assert.False(
-        FusedTrainer<float>.Supports(Model.create<float> (Random 1) 3 [| Dense(2, Zeros, Zeros) |], BinaryCrossEntropy)
-    )
+                Expect.isFalse (FusedTrainer<float>.Supports(model, SoftmaxCrossEntropy)) "a softmax layer"
+
+                Expect.isFalse
+                    (FusedTrainer<float>
+                        .Supports(Model.create<float> (Random 1) 3 [| Dense(2, Zeros, Zeros) |], BinaryCrossEntropy))
+                    "binary cross-entropy")
+        ]
