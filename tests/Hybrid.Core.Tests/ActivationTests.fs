@@ -1,70 +1,11 @@
 module Hybrid.Core.Tests.ActivationTests
 
 open System
-open Xunit
+open Expecto
 open FsCheck.FSharp
 open MathNet.Numerics.LinearAlgebra
 open Hybrid.Core
 open Hybrid.Core.Tests.Generators
-
-[<Fact>]
-let ``sigmoid gradient matches finite differences`` () =
-    gradientMatches "sigmoid" (sameShape 1 Domain.any) (fun x -> Activations.sigmoid x[0])
-
-[<Fact>]
-let ``tanh gradient matches finite differences`` () =
-    gradientMatches "tanh" (sameShape 1 Domain.any) (fun x -> Activations.tanh x[0])
-
-[<Fact>]
-let ``relu gradient matches finite differences away from zero`` () =
-    gradientMatches "relu" (sameShape 1 Domain.awayFromZero) (fun x -> Activations.relu x[0])
-
-[<Fact>]
-let ``leaky relu gradient matches finite differences away from zero`` () =
-    gradientMatches "leakyRelu 0.1" (sameShape 1 Domain.awayFromZero) (fun x -> Activations.leakyRelu 0.1 x[0])
-
-[<Fact>]
-let ``softplus gradient matches finite differences`` () =
-    gradientMatches "softplus" (sameShape 1 Domain.any) (fun x -> Activations.softplus x[0])
-
-[<Fact>]
-let ``softmax gradient matches finite differences`` () =
-    gradientMatches "softmax" (sameShape 1 Domain.any) (fun x -> Activations.softmax x[0])
-
-[<Fact>]
-let ``log-softmax gradient matches finite differences`` () =
-    gradientMatches "logSoftmax" (sameShape 1 Domain.any) (fun x -> Activations.logSoftmax x[0])
-
-[<Fact>]
-let ``step has zero gradient, as finite differences away from zero agree`` () =
-    gradientMatches "step" (sameShape 1 Domain.awayFromZero) (fun x -> Activations.step x[0])
-
-[<Fact>]
-let ``activations compute the functions they name`` () =
-    check (sameShape 1 Domain.any) (fun case ->
-        let m = case.Inputs[0]
-        let x = Graph.constant m
-        let f (op: Node<float> -> Node<float>) (g: float -> float) = close 1e-12 (op x).Value (m.Map g)
-
-        (f Activations.sigmoid (fun v -> 1.0 / (1.0 + exp -v))
-         && f Activations.tanh Math.Tanh
-         && f Activations.relu (fun v -> max v 0.0)
-         && f (Activations.leakyRelu 0.2) (fun v -> if v > 0.0 then v else 0.2 * v)
-         && f Activations.softplus (fun v -> log (1.0 + exp v))
-         && f Activations.step (fun v -> if v >= 0.0 then 1.0 else 0.0))
-        |> Prop.ofTestable)
-
-[<Fact>]
-let ``softmax rows are distributions and log-softmax is their logarithm`` () =
-    check (sameShape 1 Domain.any) (fun case ->
-        let x = Graph.constant case.Inputs[0]
-        let s = (Activations.softmax x).Value
-
-        let rowsSumToOne =
-            s.RowSums().Enumerate() |> Seq.forall (fun t -> abs (t - 1.0) < 1e-12)
-
-        (rowsSumToOne && close 1e-12 (Activations.logSoftmax x).Value (s.PointwiseLog()))
-        |> Prop.ofTestable)
 
 /// Logits as large as ±1e4.
 let private huge = sameShape 1 { Lo = -1e4; Hi = 1e4; MinAbs = 0.0 }
@@ -76,11 +17,83 @@ let private finiteThrough (op: Node<float> -> Node<float>) (m: Matrix<float>) =
     Graph.backwardWith false (Tensor.ones y.Shape) y
     Tensor.isFinite y.Value && Tensor.isFinite x.Grad.Value
 
-[<Fact>]
-let ``softmax and log-softmax stay finite for logits up to ±1e4`` () =
-    check huge (fun case ->
-        (finiteThrough Activations.softmax case.Inputs[0]
-         && finiteThrough Activations.logSoftmax case.Inputs[0]
-         && finiteThrough Activations.sigmoid case.Inputs[0]
-         && finiteThrough Activations.softplus case.Inputs[0])
-        |> Prop.ofTestable)
+[<Tests>]
+let tests =
+    testList
+        "Activation"
+        [
+            gradientMatches "sigmoid gradient matches finite differences" "sigmoid" (sameShape 1 Domain.any) (fun x ->
+                Activations.sigmoid x[0])
+
+            gradientMatches "tanh gradient matches finite differences" "tanh" (sameShape 1 Domain.any) (fun x ->
+                Activations.tanh x[0])
+
+            gradientMatches
+                "relu gradient matches finite differences away from zero"
+                "relu"
+                (sameShape 1 Domain.awayFromZero)
+                (fun x -> Activations.relu x[0])
+
+            gradientMatches
+                "leaky relu gradient matches finite differences away from zero"
+                "leakyRelu 0.1"
+                (sameShape 1 Domain.awayFromZero)
+                (fun x -> Activations.leakyRelu 0.1 x[0])
+
+            gradientMatches "softplus gradient matches finite differences" "softplus" (sameShape 1 Domain.any) (fun x ->
+                Activations.softplus x[0])
+
+            gradientMatches "softmax gradient matches finite differences" "softmax" (sameShape 1 Domain.any) (fun x ->
+                Activations.softmax x[0])
+
+            gradientMatches
+                "log-softmax gradient matches finite differences"
+                "logSoftmax"
+                (sameShape 1 Domain.any)
+                (fun x -> Activations.logSoftmax x[0])
+
+            gradientMatches
+                "step has zero gradient, as finite differences away from zero agree"
+                "step"
+                (sameShape 1 Domain.awayFromZero)
+                (fun x -> Activations.step x[0])
+
+            testPropertyWithConfig
+                config
+                "activations compute the functions they name"
+                (Prop.forAll (sameShape 1 Domain.any) (fun case ->
+                    let m = case.Inputs[0]
+                    let x = Graph.constant m
+                    let f (op: Node<float> -> Node<float>) (g: float -> float) = close 1e-12 (op x).Value (m.Map g)
+
+                    (f Activations.sigmoid (fun v -> 1.0 / (1.0 + exp -v))
+                     && f Activations.tanh Math.Tanh
+                     && f Activations.relu (fun v -> max v 0.0)
+                     && f (Activations.leakyRelu 0.2) (fun v -> if v > 0.0 then v else 0.2 * v)
+                     && f Activations.softplus (fun v -> log (1.0 + exp v))
+                     && f Activations.step (fun v -> if v >= 0.0 then 1.0 else 0.0))
+                    |> Prop.ofTestable))
+
+            testPropertyWithConfig
+                config
+                "softmax rows are distributions and log-softmax is their logarithm"
+                (Prop.forAll (sameShape 1 Domain.any) (fun case ->
+                    let x = Graph.constant case.Inputs[0]
+                    let s = (Activations.softmax x).Value
+
+                    let rowsSumToOne =
+                        s.RowSums().Enumerate() |> Seq.forall (fun t -> abs (t - 1.0) < 1e-12)
+
+                    (rowsSumToOne && close 1e-12 (Activations.logSoftmax x).Value (s.PointwiseLog()))
+                    |> Prop.ofTestable))
+
+            testPropertyWithConfig
+                config
+                "softmax and log-softmax stay finite for logits up to ±1e4"
+                (Prop.forAll huge (fun case ->
+                    (finiteThrough Activations.softmax case.Inputs[0]
+                     && finiteThrough Activations.logSoftmax case.Inputs[0]
+                     && finiteThrough Activations.sigmoid case.Inputs[0]
+                     && finiteThrough Activations.softplus case.Inputs[0])
+                    |> Prop.ofTestable))
+        ]

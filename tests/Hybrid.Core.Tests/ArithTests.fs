@@ -1,6 +1,6 @@
 module Hybrid.Core.Tests.ArithTests
 
-open Xunit
+open Expecto
 open FsCheck.FSharp
 open MathNet.Numerics.LinearAlgebra
 open Hybrid.Core
@@ -15,85 +15,99 @@ let private broadcastPairs (d: Domain) =
         let c2 = if kind = 2 || kind = 3 then 1 else c
         [| (r, c, Domain.any); (r2, c2, d) |])
 
-[<Fact>]
-let ``add gradient matches finite differences, with broadcasting`` () =
-    gradientMatches "add" (broadcastPairs Domain.any) (fun x -> Arith.add x[0] x[1])
+/// Two inputs whose row counts differ by one, so no broadcasting reconciles them.
+let private mismatched =
+    cases 2 (fun d -> [| (d[0] + 1, d[1], Domain.any); (d[0] + 2, d[1], Domain.any) |])
 
-[<Fact>]
-let ``add broadcasts the left operand too`` () =
-    gradientMatches "add (left broadcast)" (broadcastPairs Domain.any) (fun x -> Arith.add x[1] x[0])
+let private elementwise: (string * (Node<float> -> Node<float> -> Node<float>)) list =
+    [ "add", Arith.add; "sub", Arith.sub; "mul", Arith.mul; "div", Arith.div ]
 
-[<Fact>]
-let ``sub gradient matches finite differences`` () =
-    gradientMatches "sub" (broadcastPairs Domain.any) (fun x -> Arith.sub x[0] x[1])
+[<Tests>]
+let tests =
+    testList
+        "Arith"
+        [
+            gradientMatches
+                "add gradient matches finite differences, with broadcasting"
+                "add"
+                (broadcastPairs Domain.any)
+                (fun x -> Arith.add x[0] x[1])
 
-[<Fact>]
-let ``neg gradient matches finite differences`` () =
-    gradientMatches "neg" (sameShape 1 Domain.any) (fun x -> Arith.neg x[0])
+            gradientMatches
+                "add broadcasts the left operand too"
+                "add (left broadcast)"
+                (broadcastPairs Domain.any)
+                (fun x -> Arith.add x[1] x[0])
 
-[<Fact>]
-let ``mul gradient matches finite differences`` () =
-    gradientMatches "mul" (broadcastPairs Domain.any) (fun x -> Arith.mul x[0] x[1])
+            gradientMatches "sub gradient matches finite differences" "sub" (broadcastPairs Domain.any) (fun x ->
+                Arith.sub x[0] x[1])
 
-[<Fact>]
-let ``div gradient matches finite differences away from zero denominators`` () =
-    gradientMatches
-        "div"
-        (broadcastPairs
-            { Domain.awayFromZero with
-                MinAbs = 0.5
-            })
-        (fun x -> Arith.div x[0] x[1])
+            gradientMatches "neg gradient matches finite differences" "neg" (sameShape 1 Domain.any) (fun x ->
+                Arith.neg x[0])
 
-[<Fact>]
-let ``addScalar gradient matches finite differences`` () =
-    gradientMatches "addScalar" (sameShape 1 Domain.any) (fun x -> Arith.addScalar 1.7 x[0])
+            gradientMatches "mul gradient matches finite differences" "mul" (broadcastPairs Domain.any) (fun x ->
+                Arith.mul x[0] x[1])
 
-[<Fact>]
-let ``mulScalar gradient matches finite differences`` () =
-    gradientMatches "mulScalar" (sameShape 1 Domain.any) (fun x -> Arith.mulScalar -2.5 x[0])
+            gradientMatches
+                "div gradient matches finite differences away from zero denominators"
+                "div"
+                (broadcastPairs
+                    { Domain.awayFromZero with
+                        MinAbs = 0.5
+                    })
+                (fun x -> Arith.div x[0] x[1])
 
-[<Fact>]
-let ``broadcastTo gradient sums back to the operand's shape`` () =
-    gradientMatches "broadcastTo" (cases 2 (fun d -> [| (1, d[1], Domain.any) |])) (fun x ->
-        Arith.broadcastTo (Shape.create 5 x[0].Shape.Cols) x[0])
+            gradientMatches
+                "addScalar gradient matches finite differences"
+                "addScalar"
+                (sameShape 1 Domain.any)
+                (fun x -> Arith.addScalar 1.7 x[0])
 
-[<Fact>]
-let ``elementwise ops compute the arithmetic they name`` () =
-    check
-        (broadcastPairs
-            { Domain.awayFromZero with
-                MinAbs = 0.5
-            })
-        (fun case ->
-            let a, b = case.Inputs[0], case.Inputs[1]
-            let wide = Tensor.broadcastTo (Tensor.shape a) b
-            let x, y = Graph.constant a, Graph.constant b
+            gradientMatches
+                "mulScalar gradient matches finite differences"
+                "mulScalar"
+                (sameShape 1 Domain.any)
+                (fun x -> Arith.mulScalar -2.5 x[0])
 
-            (close 1e-12 (Arith.add x y).Value (a + wide)
-             && close 1e-12 (Arith.sub x y).Value (a - wide)
-             && close 1e-12 (Arith.mul x y).Value (a.PointwiseMultiply wide)
-             && close 1e-12 (Arith.div x y).Value (a.PointwiseDivide wide))
-            |> Prop.ofTestable)
+            gradientMatches
+                "broadcastTo gradient sums back to the operand's shape"
+                "broadcastTo"
+                (cases 2 (fun d -> [| (1, d[1], Domain.any) |]))
+                (fun x -> Arith.broadcastTo (Shape.create 5 x[0].Shape.Cols) x[0])
 
-[<Fact>]
-let ``mismatched shapes throw the named exception`` () =
-    let pairs =
-        cases 2 (fun d -> [| (d[0] + 1, d[1], Domain.any); (d[0] + 2, d[1], Domain.any) |])
+            testPropertyWithConfig
+                config
+                "elementwise ops compute the arithmetic they name"
+                (Prop.forAll
+                    (broadcastPairs
+                        { Domain.awayFromZero with
+                            MinAbs = 0.5
+                        })
+                    (fun case ->
+                        let a, b = case.Inputs[0], case.Inputs[1]
+                        let wide = Tensor.broadcastTo (Tensor.shape a) b
+                        let x, y = Graph.constant a, Graph.constant b
 
-    let ops: (string * (Node<float> -> Node<float> -> Node<float>)) list =
-        [ "add", Arith.add; "sub", Arith.sub; "mul", Arith.mul; "div", Arith.div ]
+                        (close 1e-12 (Arith.add x y).Value (a + wide)
+                         && close 1e-12 (Arith.sub x y).Value (a - wide)
+                         && close 1e-12 (Arith.mul x y).Value (a.PointwiseMultiply wide)
+                         && close 1e-12 (Arith.div x y).Value (a.PointwiseDivide wide))
+                        |> Prop.ofTestable))
 
-    check pairs (fun case ->
-        let a, b = Graph.constant case.Inputs[0], Graph.constant case.Inputs[1]
+            testPropertyWithConfig
+                config
+                "mismatched shapes throw the named exception"
+                (Prop.forAll mismatched (fun case ->
+                    let a, b = Graph.constant case.Inputs[0], Graph.constant case.Inputs[1]
 
-        ops
-        |> List.forall (fun (name, op) ->
-            try
-                op a b |> ignore
-                false
-            with :? ShapeMismatchException as e ->
-                e.Op = name
-                && e.Message.Contains(string a.Shape)
-                && e.Message.Contains(string b.Shape))
-        |> Prop.ofTestable)
+                    elementwise
+                    |> List.forall (fun (name, op) ->
+                        try
+                            op a b |> ignore
+                            false
+                        with :? ShapeMismatchException as e ->
+                            e.Op = name
+                            && e.Message.Contains(string a.Shape)
+                            && e.Message.Contains(string b.Shape))
+                    |> Prop.ofTestable))
+        ]

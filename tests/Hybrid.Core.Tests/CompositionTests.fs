@@ -2,7 +2,7 @@
 /// checked end to end against finite differences.
 module Hybrid.Core.Tests.CompositionTests
 
-open Xunit
+open Expecto
 open FsCheck
 open FsCheck.FSharp
 open Hybrid.Core
@@ -109,15 +109,19 @@ let private inputs =
             (d[1], d[1], { Domain.any with Lo = -0.5; Hi = 0.5 })
         |])
 
-[<Fact>]
-let ``random compositions of ops have gradients that match finite differences`` () =
-    let mutable worst = 0.0
-
-    check inputs (fun case ->
-        Prop.forAll programs (fun (program, head) ->
-            let result = GradientCheck.check (fun x -> fst (run program head x)) case.Inputs
-            worst <- max worst result.MaxError
-            let _, description = run program head (Array.map Graph.constant case.Inputs)
-            result.Passed |> Prop.label $"{description}: {result}"))
-
-    Report.record "random compositions" worst
+[<Tests>]
+let tests =
+    testList
+        "Composition"
+        [
+            reportedProperty
+                "random compositions of ops have gradients that match finite differences"
+                "random compositions"
+                (fun observe ->
+                    Prop.forAll inputs (fun case ->
+                        Prop.forAll programs (fun (program, head) ->
+                            let result = GradientCheck.check (fun x -> fst (run program head x)) case.Inputs
+                            observe result.MaxError
+                            let _, description = run program head (Array.map Graph.constant case.Inputs)
+                            result.Passed |> Prop.label $"{description}: {result}")))
+        ]

@@ -2,7 +2,7 @@
 module Hybrid.Core.Tests.FusedTests
 
 open System
-open Xunit
+open Expecto
 open FsCheck
 open FsCheck.FSharp
 open MathNet.Numerics.LinearAlgebra
@@ -27,10 +27,10 @@ let private network (d: int[]) =
 
 let private optimizers =
     [
-        OptimizerSpec.adam 0.01
-        OptimizerSpec.nesterov 0.1 0.9
-        OptimizerSpec.rmsProp 0.01 |> OptimizerSpec.withWeightDecay 0.01
-        OptimizerSpec.adamW 0.01 0.1
+        "Adam", OptimizerSpec.adam 0.01
+        "Nesterov", OptimizerSpec.nesterov 0.1 0.9
+        "RMSProp with weight decay", OptimizerSpec.rmsProp 0.01 |> OptimizerSpec.withWeightDecay 0.01
+        "AdamW", OptimizerSpec.adamW 0.01 0.1
     ]
 
 /// Parameters after three steps on the same batch, by the graph or by the fused trainer.
@@ -63,35 +63,52 @@ let private train fused (objective: LossFunction) optimizer clip (case: Case) =
 let private batches =
     cases 5 (fun d -> [| (d[0], d[1], Domain.any); (d[0], d[3], Domain.unit) |])
 
-[<Fact>]
-let ``the fused step updates the parameters exactly as the graph step does`` () =
-    for objective in [ LossFunction.SoftmaxCrossEntropy; LossFunction.MeanSquaredError ] do
-        for optimizer in optimizers do
-            for clip in [ None; Some 0.5 ] do
-                check batches (fun case ->
-                    let graph = train false objective optimizer clip case
-                    let fused = train true objective optimizer clip case
+[<Tests>]
+let tests =
+    testList
+        "Fused"
+        [
+            testList
+                "the fused step updates the parameters exactly as the graph step does"
+                [
+                    for objective in [ LossFunction.SoftmaxCrossEntropy; LossFunction.MeanSquaredError ] do
+                        for name, optimizer in optimizers do
+                            for clip in [ None; Some 0.5 ] do
+                                let clipped =
+                                    match clip with
+                                    | None -> "no clipping"
+                                    | Some n -> $"clipped to {n}"
 
-                    Array.forall2 (close 1e-10) graph fused
-                    |> Prop.label $"{objective} {optimizer} clip {clip}")
+                                testPropertyWithConfig
+                                    config
+                                    $"{objective}, {name}, {clipped}"
+                                    (Prop.forAll batches (fun case ->
+                                        let graph = train false objective optimizer clip case
+                                        let fused = train true objective optimizer clip case
 
-[<Fact>]
-let ``the fused step refuses a softmax layer, which only the graph can train`` () =
-    let model =
-        Sequential.create<float>
-            (Random 1)
-            3
-            [|
-                LayerSpec.Dense(2, Zeros, Zeros)
-                LayerSpec.Activation ActivationFunction.Softmax
-            |]
+                                        Array.forall2 (close 1e-10) graph fused
+                                        |> Prop.label $"{objective} {optimizer} clip {clip}"))
+                ]
 
-    Assert.False(FusedTrainer<float>.Supports(model, LossFunction.SoftmaxCrossEntropy))
+            testCase "the fused step refuses a softmax layer, which only the graph can train" (fun () ->
+                let model =
+                    Sequential.create<float>
+                        (Random 1)
+                        3
+                        [|
+                            LayerSpec.Dense(2, Zeros, Zeros)
+                            LayerSpec.Activation ActivationFunction.Softmax
+                        |]
 
-    Assert.False(
-        FusedTrainer<float>
-            .Supports(
-                Sequential.create<float> (Random 1) 3 [| LayerSpec.Dense(2, Zeros, Zeros) |],
-                LossFunction.BinaryCrossEntropy
-            )
-    )
+                Expect.isFalse
+                    (FusedTrainer<float>.Supports(model, LossFunction.SoftmaxCrossEntropy))
+                    "a softmax layer"
+
+                Expect.isFalse
+                    (FusedTrainer<float>
+                        .Supports(
+                            Sequential.create<float> (Random 1) 3 [| LayerSpec.Dense(2, Zeros, Zeros) |],
+                            LossFunction.BinaryCrossEntropy
+                        ))
+                    "binary cross-entropy")
+        ]

@@ -6,6 +6,7 @@ open System
 open System.IO
 open FsCheck
 open FsCheck.FSharp
+open Expecto
 open MathNet.Numerics.LinearAlgebra
 open Hybrid.Core
 
@@ -124,12 +125,12 @@ let cases (dimCount: int) (spec: Spec) : Arbitrary<Case> =
 let sameShape (count: int) (d: Domain) =
     cases 2 (fun dims -> Array.replicate count (dims[0], dims[1], d))
 
-/// Every property runs at least this many cases.
-let config = Config.QuickThrowOnFailure.WithMaxTest(150)
-
-/// Runs a property and fails the test with FsCheck's report (the shrunk counter-example).
-let check (arb: Arbitrary<'a>) (property: 'a -> Property) =
-    Check.One(config, Prop.forAll arb property)
+/// Every property runs at least this many cases (Expecto's FsCheck settings; a failure is shrunk and the
+/// shrunk case printed with the seed that replays it).
+let config =
+    { FsCheckConfig.defaultConfig with
+        maxTest = 150
+    }
 
 /// The worst gradient error of each property, appended to the file HYBRID_GRADCHECK_REPORT
 /// names (build/test.sh prints the table).
@@ -142,16 +143,26 @@ module Report =
         | "" -> ()
         | path -> lock gate (fun () -> File.AppendAllText(path, $"{name}\t{error:E2}{Environment.NewLine}"))
 
-/// The gradient of f agrees with central finite differences (float64, error ≤ 1e-6) on every case.
-let gradientMatches (name: string) (arb: Arbitrary<Case>) (f: Node<float>[] -> Node<float>) =
+/// The property test `test`, given a function to observe each case's gradient error with; the worst is
+/// reported under `name` once FsCheck has run all the cases.
+let reportedProperty (test: string) (name: string) (property: (float -> unit) -> Property) =
     let mutable worst = 0.0
 
-    check arb (fun case ->
-        let result = GradientCheck.check f case.Inputs
-        worst <- max worst result.MaxError
-        result.Passed |> Prop.label (string result))
+    let config =
+        { config with
+            finishedTest = fun _ _ _ -> async { Report.record name worst }
+        }
 
-    Report.record name worst
+    testPropertyWithConfig config test (property (fun error -> worst <- max worst error))
+
+/// The test `test`: the gradient of f agrees with central finite differences (float64, error ≤ 1e-6) on
+/// every case; the worst error is reported under `name`.
+let gradientMatches (test: string) (name: string) (arb: Arbitrary<Case>) (f: Node<float>[] -> Node<float>) =
+    reportedProperty test name (fun observe ->
+        Prop.forAll arb (fun case ->
+            let result = GradientCheck.check f case.Inputs
+            observe result.MaxError
+            result.Passed |> Prop.label (string result)))
 
 /// Two matrices agree to a tolerance, relative above one and absolute below.
 let close (tolerance: float) (a: Matrix<float>) (b: Matrix<float>) =

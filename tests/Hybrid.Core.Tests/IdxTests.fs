@@ -3,7 +3,7 @@ module Hybrid.Core.Tests.IdxTests
 open System
 open System.IO
 open System.IO.Compression
-open Xunit
+open Expecto
 open Hybrid.Core
 
 let private temp () =
@@ -15,35 +15,15 @@ let private sample =
         Data = Array.init 12 byte
     }
 
-[<Fact>]
-let ``an IDX file reads back what was written`` () =
-    let path = temp ()
-    Idx.write path sample
-    let back = Idx.read path
-    Assert.Equal<int[]>(sample.Dimensions, back.Dimensions)
-    Assert.Equal<byte[]>(sample.Data, back.Data)
-    File.Delete path
-
-[<Fact>]
-let ``a gzip-compressed IDX file is read too`` () =
-    let raw = temp ()
-    Idx.write raw sample
-    let gz = raw + ".gz"
-
-    using (new GZipStream(File.Create gz, CompressionLevel.Optimal)) (fun z ->
-        let bytes = File.ReadAllBytes raw
-        z.Write(bytes, 0, bytes.Length))
-
-    Assert.Equal<byte[]>(sample.Data, (Idx.read gz).Data)
-    File.Delete raw
-    File.Delete gz
-
 let private corrupted (bytes: byte[]) =
     let path = temp ()
     File.WriteAllBytes(path, bytes)
-    let e = Assert.Throws<InvalidDataException>(fun () -> Idx.read path |> ignore)
+
+    let e =
+        Expect.throwsExactly<InvalidDataException>(fun () -> Idx.read path |> ignore)
+
     File.Delete path
-    Assert.Contains(path, e.Message)
+    Expect.stringContains e.Message path "the message names the file"
     e.Message
 
 let private valid () =
@@ -53,36 +33,60 @@ let private valid () =
     File.Delete path
     bytes
 
-[<Fact>]
-let ``a truncated IDX file names the file and how many bytes are missing`` () =
-    let bytes = valid ()
-    let message = corrupted bytes[.. bytes.Length - 4]
-    Assert.Contains("truncated", message)
-    Assert.Contains("12 bytes of data, but only 9", message)
+[<Tests>]
+let tests =
+    testList
+        "Idx"
+        [
+            testCase "an IDX file reads back what was written" (fun () ->
+                let path = temp ()
+                Idx.write path sample
+                let back = Idx.read path
+                Expect.equal back.Dimensions sample.Dimensions "dimensions"
+                Expect.equal back.Data sample.Data "data"
+                File.Delete path)
 
-[<Fact>]
-let ``a file cut inside its header is truncated`` () =
-    let bytes = valid ()
-    Assert.Contains("truncated", corrupted bytes[..6])
+            testCase "a gzip-compressed IDX file is read too" (fun () ->
+                let raw = temp ()
+                Idx.write raw sample
+                let gz = raw + ".gz"
 
-[<Fact>]
-let ``a wrong magic number is named`` () =
-    let bytes = valid ()
-    bytes[0] <- 0x50uy
-    Assert.Contains("magic number", corrupted bytes)
+                using (new GZipStream(File.Create gz, CompressionLevel.Optimal)) (fun z ->
+                    let bytes = File.ReadAllBytes raw
+                    z.Write(bytes, 0, bytes.Length))
 
-[<Fact>]
-let ``an unsupported element type is named`` () =
-    let bytes = valid ()
-    bytes[2] <- 0x0Duy
-    Assert.Contains("element type 0x0d", corrupted bytes)
+                Expect.equal (Idx.read gz).Data sample.Data "data"
+                File.Delete raw
+                File.Delete gz)
 
-[<Fact>]
-let ``extra bytes after the data are corrupt`` () =
-    Assert.Contains("corrupt", corrupted (Array.append (valid ()) [| 1uy |]))
+            testCase "a truncated IDX file names the file and how many bytes are missing" (fun () ->
+                let bytes = valid ()
+                let message = corrupted bytes[.. bytes.Length - 4]
+                Expect.stringContains message "truncated" "truncated"
+                Expect.stringContains message "12 bytes of data, but only 9" "how many bytes are missing")
 
-[<Fact>]
-let ``a missing file names its path`` () =
-    let path = temp ()
-    let e = Assert.Throws<FileNotFoundException>(fun () -> Idx.read path |> ignore)
-    Assert.Contains(path, e.Message)
+            testCase "a file cut inside its header is truncated" (fun () ->
+                let bytes = valid ()
+                Expect.stringContains (corrupted bytes[..6]) "truncated" "truncated")
+
+            testCase "a wrong magic number is named" (fun () ->
+                let bytes = valid ()
+                bytes[0] <- 0x50uy
+                Expect.stringContains (corrupted bytes) "magic number" "the magic number")
+
+            testCase "an unsupported element type is named" (fun () ->
+                let bytes = valid ()
+                bytes[2] <- 0x0Duy
+                Expect.stringContains (corrupted bytes) "element type 0x0d" "the element type")
+
+            testCase "extra bytes after the data are corrupt" (fun () ->
+                Expect.stringContains (corrupted (Array.append (valid ()) [| 1uy |])) "corrupt" "corrupt")
+
+            testCase "a missing file names its path" (fun () ->
+                let path = temp ()
+
+                let e =
+                    Expect.throwsExactly<FileNotFoundException>(fun () -> Idx.read path |> ignore)
+
+                Expect.stringContains e.Message path "the path")
+        ]

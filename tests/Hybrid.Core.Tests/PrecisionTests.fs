@@ -3,7 +3,7 @@ module Hybrid.Core.Tests.PrecisionTests
 
 open System
 open System.Numerics
-open Xunit
+open Expecto
 open FsCheck.FSharp
 open MathNet.Numerics.LinearAlgebra
 open Hybrid.Core
@@ -29,30 +29,41 @@ let private lossAndGrads<'T
     let grads = Graph.grad nodes[0..3] loss
     Tensor.convert<'T, float> loss.Value, grads |> Array.map Tensor.convert<'T, float>
 
-[<Fact>]
-let ``float32 and float64 compute the same loss and gradients from one definition`` () =
-    // dims [batch; in; hidden; classes]
-    let specs =
-        cases 4 (fun d ->
-            [|
-                (d[0], d[1], Domain.any)
-                (d[1], d[2], Domain.any)
-                (1, d[2], Domain.any)
-                (d[2], d[3], Domain.any)
-                (d[0], d[3], Domain.unit)
-            |])
+// dims [batch; in; hidden; classes]
+let private networks =
+    cases 4 (fun d ->
+        [|
+            (d[0], d[1], Domain.any)
+            (d[1], d[2], Domain.any)
+            (1, d[2], Domain.any)
+            (d[2], d[3], Domain.any)
+            (d[0], d[3], Domain.unit)
+        |])
 
-    check specs (fun case ->
-        let loss64, grads64 = lossAndGrads<float> case.Inputs
-        let loss32, grads32 = lossAndGrads<float32> case.Inputs
+[<Tests>]
+let tests =
+    testList
+        "Precision"
+        [
+            testPropertyWithConfig
+                config
+                "float32 and float64 compute the same loss and gradients from one definition"
+                (Prop.forAll networks (fun case ->
+                    let loss64, grads64 = lossAndGrads<float> case.Inputs
+                    let loss32, grads32 = lossAndGrads<float32> case.Inputs
 
-        (close 1e-5 loss32 loss64 && Array.forall2 (close 1e-5) grads32 grads64)
-        |> Prop.ofTestable)
+                    (close 1e-5 loss32 loss64 && Array.forall2 (close 1e-5) grads32 grads64)
+                    |> Prop.ofTestable))
 
-[<Fact>]
-let ``float32 matrices hold float32 values`` () =
-    let x = Graph.variable "x" (Tensor.ofRows<float32> [| [| 1.0; 2.0 |] |])
-    let y = Reduce.sum (Activations.softplus x)
-    Graph.backward y
-    Assert.IsType<Matrix<float32>>(x.Grad.Value, exactMatch = false) |> ignore
-    Assert.Equal(float32 (log (1.0 + exp 1.0) + log (1.0 + exp 2.0)), y.Value[0, 0], 5)
+            testCase "float32 matrices hold float32 values" (fun () ->
+                let x = Graph.variable "x" (Tensor.ofRows<float32> [| [| 1.0; 2.0 |] |])
+                let y = Reduce.sum (Activations.softplus x)
+                Graph.backward y
+                Expect.isTrue (box x.Grad.Value :? Matrix<float32>) $"the gradient is a {x.Grad.Value.GetType()}"
+
+                Expect.equalDigits
+                    5
+                    (float y.Value[0, 0])
+                    (float (float32 (log (1.0 + exp 1.0) + log (1.0 + exp 2.0))))
+                    "the loss")
+        ]

@@ -1,33 +1,32 @@
 /// The core suite runs once per matrix provider: build/test.sh sets HYBRID_PROVIDER (managed, simd, openblas)
-/// and this test framework switches MathNet's provider before any test runs.
-namespace Hybrid.Core.Tests
+/// and the program's main switches MathNet's provider before any test runs.
+module Hybrid.Core.Tests.ProviderSetup
 
 open System
-open Xunit.Abstractions
-open Xunit.Sdk
+open Expecto
+open MathNet.Numerics.Providers.LinearAlgebra
 
-type ProviderSetup(sink: IMessageSink) =
-    inherit XunitTestFramework(sink)
+/// Switches to the provider HYBRID_PROVIDER names; without it the suite runs on MathNet's managed provider.
+/// An unknown name or a provider that cannot load throws, so the run fails before any test.
+let useNamedProvider () =
+    match Environment.GetEnvironmentVariable "HYBRID_PROVIDER" with
+    | null
+    | "" -> ()
+    | name -> Hybrid.Providers.Use(Hybrid.Providers.Parse name)
 
-    do
-        match Environment.GetEnvironmentVariable "HYBRID_PROVIDER" with
-        | null
-        | "" -> ()
-        | name -> Hybrid.Providers.Use(Hybrid.Providers.Parse name)
+[<Tests>]
+let tests =
+    testList
+        "ProviderSetup"
+        [
+            testCase "the suite runs on the provider HYBRID_PROVIDER names" (fun () ->
+                match Environment.GetEnvironmentVariable "HYBRID_PROVIDER" with
+                | null
+                | "" ->
+                    let provider = LinearAlgebraControl.Provider
 
-[<assembly: Xunit.TestFramework("Hybrid.Core.Tests.ProviderSetup", "Hybrid.Core.Tests")>]
-do ()
-
-module ProviderSetupTests =
-    open Xunit
-
-    [<Fact>]
-    let ``the suite runs on the provider HYBRID_PROVIDER names`` () =
-        match Environment.GetEnvironmentVariable "HYBRID_PROVIDER" with
-        | null
-        | "" ->
-            Assert.IsType<MathNet.Numerics.Providers.LinearAlgebra.ManagedLinearAlgebraProvider>(
-                MathNet.Numerics.Providers.LinearAlgebra.LinearAlgebraControl.Provider
-            )
-            |> ignore
-        | name -> Assert.Equal(Hybrid.Providers.Parse name, Hybrid.Providers.Active)
+                    Expect.isTrue
+                        (provider :? ManagedLinearAlgebraProvider)
+                        $"MathNet's managed provider, not {provider}"
+                | name -> Expect.equal Hybrid.Providers.Active (Hybrid.Providers.Parse name) $"the {name} provider")
+        ]

@@ -3,64 +3,70 @@
 module Hybrid.Core.Tests.ScheduleTests
 
 open System
-open Xunit
+open Expecto
 open Hybrid.Core
 
 let private rates schedule epochs =
     let s = Scheduler(schedule, 0.1)
     [ for e in 0 .. epochs - 1 -> s.Rate e ]
 
+/// Every epoch's rate agrees with PyTorch's to 14 decimal places.
 let private agrees (expected: float list) (actual: float list) =
-    List.iter2 (fun (e: float) x -> Assert.Equal(e, x, 14)) expected actual
+    Expect.equal actual.Length expected.Length "epochs"
+    List.iteri2 (fun epoch e x -> Expect.equalDigits 14 x e $"epoch {epoch}") expected actual
 
-[<Fact>]
-let ``constant keeps the base rate`` () =
-    agrees (List.replicate 5 0.1) (rates Constant 5)
-
-[<Fact>]
-let ``step decay follows StepLR`` () =
-    agrees [ 0.1; 0.1; 0.05; 0.05; 0.025; 0.025; 0.0125; 0.0125 ] (rates (StepDecay(2, 0.5)) 8)
-
-[<Fact>]
-let ``exponential decay follows ExponentialLR`` () =
-    agrees
+[<Tests>]
+let tests =
+    testList
+        "Schedule"
         [
-            0.1
-            0.09000000000000001
-            0.08100000000000002
-            0.07290000000000002
-            0.06561000000000002
-            0.05904900000000002
+            testCase "constant keeps the base rate" (fun () -> agrees (List.replicate 5 0.1) (rates Constant 5))
+
+            testCase "step decay follows StepLR" (fun () ->
+                agrees [ 0.1; 0.1; 0.05; 0.05; 0.025; 0.025; 0.0125; 0.0125 ] (rates (StepDecay(2, 0.5)) 8))
+
+            testCase "exponential decay follows ExponentialLR" (fun () ->
+                agrees
+                    [
+                        0.1
+                        0.09000000000000001
+                        0.08100000000000002
+                        0.07290000000000002
+                        0.06561000000000002
+                        0.05904900000000002
+                    ]
+                    (rates (Exponential 0.9) 6))
+
+            testCase "cosine annealing follows CosineAnnealingLR" (fun () ->
+                agrees
+                    [ 0.1; 0.08681980515339464; 0.05500000000000001; 0.023180194846605363; 0.01 ]
+                    (rates (Cosine(4, 0.01)) 5))
+
+            testCase "linear warm-up follows LinearLR, then the next schedule" (fun () ->
+                agrees [ 0.010000000000000002; 0.04; 0.07; 0.1; 0.1; 0.1 ] (rates (Warmup(3, 0.1, Constant)) 6)
+
+                agrees
+                    [ 0.010000000000000002; 0.04; 0.07; 0.1; 0.1; 0.05 ]
+                    (rates (Warmup(3, 0.1, StepDecay(2, 0.5))) 6))
+
+            testCase "reduce on plateau follows ReduceLROnPlateau" (fun () ->
+                let s = Scheduler(ReduceOnPlateau(0.5, 1, 1e-4, 0.0), 0.1)
+
+                let seen =
+                    [
+                        for e, loss in List.indexed [ 1.0; 0.9; 0.95; 0.96; 0.97; 0.5; 0.6; 0.7 ] do
+                            let rate = s.Rate e
+                            s.Observe loss
+                            rate
+                    ]
+
+                agrees [ 0.1; 0.1; 0.1; 0.1; 0.05; 0.05; 0.05; 0.05 ] seen)
+
+            testCase "a schedule with an impossible setting is refused" (fun () ->
+                Expect.throwsExactly<ArgumentException>(fun () -> Scheduler(StepDecay(0, 0.5), 0.1) |> ignore)
+                |> ignore
+
+                Expect.throwsExactly<ArgumentException>(fun () ->
+                    Scheduler(ReduceOnPlateau(1.5, 1, 0.0, 0.0), 0.1) |> ignore)
+                |> ignore)
         ]
-        (rates (Exponential 0.9) 6)
-
-[<Fact>]
-let ``cosine annealing follows CosineAnnealingLR`` () =
-    agrees [ 0.1; 0.08681980515339464; 0.05500000000000001; 0.023180194846605363; 0.01 ] (rates (Cosine(4, 0.01)) 5)
-
-[<Fact>]
-let ``linear warm-up follows LinearLR, then the next schedule`` () =
-    agrees [ 0.010000000000000002; 0.04; 0.07; 0.1; 0.1; 0.1 ] (rates (Warmup(3, 0.1, Constant)) 6)
-    agrees [ 0.010000000000000002; 0.04; 0.07; 0.1; 0.1; 0.05 ] (rates (Warmup(3, 0.1, StepDecay(2, 0.5))) 6)
-
-[<Fact>]
-let ``reduce on plateau follows ReduceLROnPlateau`` () =
-    let s = Scheduler(ReduceOnPlateau(0.5, 1, 1e-4, 0.0), 0.1)
-
-    let seen =
-        [
-            for e, loss in List.indexed [ 1.0; 0.9; 0.95; 0.96; 0.97; 0.5; 0.6; 0.7 ] do
-                let rate = s.Rate e
-                s.Observe loss
-                rate
-        ]
-
-    agrees [ 0.1; 0.1; 0.1; 0.1; 0.05; 0.05; 0.05; 0.05 ] seen
-
-[<Fact>]
-let ``a schedule with an impossible setting is refused`` () =
-    Assert.Throws<ArgumentException>(fun () -> Scheduler(StepDecay(0, 0.5), 0.1) |> ignore)
-    |> ignore
-
-    Assert.Throws<ArgumentException>(fun () -> Scheduler(ReduceOnPlateau(1.5, 1, 0.0, 0.0), 0.1) |> ignore)
-    |> ignore
