@@ -2,8 +2,10 @@
 # Installs what the tests need when it is missing (build/setup.sh: apt-get as root, else it stops and prints the command),
 # builds in Release, runs the façade tests, then the core suite once per available matrix provider
 # (managed, simd, openblas), builds the docs site (every page executed) and opens each page in headless
-# Chromium, prints the worst gradient-check error of each property, and ends with one line:
-# "tests: N passed, N failed" (counted from the TRX results and the core suite's Expecto summaries).
+# Chromium, uses the packages from a fresh app outside the repository (build/consumer.sh), prints the worst
+# gradient-check error of each property, and ends with one line: "tests: N passed, N failed" (counted from the
+# TRX results and the core suite's Expecto summaries, plus one for the docs build when it fails and one for the
+# consumer check).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -17,6 +19,8 @@ mkdir -p "$results"
 export HYBRID_GRADCHECK_REPORT="$PWD/$results/gradcheck.tsv"
 status=0
 docs_failed=0
+consumer_passed=0
+consumer_failed=0
 
 dotnet build Hybrid.sln -c Release || status=$?
 
@@ -52,6 +56,17 @@ if [ "$status" = 0 ]; then
     docs_failed=1
     tail -n 40 "$results/docs-build.log"
     echo "the docs build failed (whole log: $results/docs-build.log); the site's tests did not run"
+  fi
+
+  # The packages in a fresh app outside the repository (build/consumer.sh): one test, passed or failed.
+  echo "== consumer: the packages in a fresh console app and the installed tool (build/consumer.sh)"
+  if ./build/consumer.sh > "$results/consumer.log" 2>&1; then
+    consumer_passed=1
+    grep '^consumer:' "$results/consumer.log"
+  else
+    consumer_failed=1
+    tail -n 40 "$results/consumer.log"
+    echo "the consumer check failed (whole log: $results/consumer.log)"
   fi
 fi
 
@@ -99,6 +114,8 @@ done
 
 # A docs build that fails counts as one failed test: its pages are examples that no longer run.
 failed=$((failed + docs_failed))
+passed=$((passed + consumer_passed))
+failed=$((failed + consumer_failed))
 
 if [ "$found" = 0 ] && [ "$status" != 0 ]; then
   echo "no test results were written: the build or the test host failed (exit $status)" >&2

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Hybrid.Core;
 using MathNet.Numerics.Providers.LinearAlgebra;
@@ -63,7 +64,11 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
         for (var j = 0; j < n; j++) sums[j] = TensorPrimitives.Sum<T>(data.AsSpan(j * m, m));
     }
 
+    // The kernels below carry AggressiveOptimization: compiled optimised at their first call, where tiered
+    // compilation (on in any application but the hybrid command) would run their vector loops unoptimised for the
+    // first hundreds of batches (build/first-epoch.sh measures the first epoch against the third).
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Activate(ActivationFunction kind, int count, Core.Buffer<T> x, Core.Buffer<T> y)
     {
         var xs = Host(x).AsSpan(0, count);
@@ -84,6 +89,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ActivateBackward(ActivationFunction kind, int count, Core.Buffer<T> x, Core.Buffer<T> y, Core.Buffer<T> dy, Core.Buffer<T> dx)
     {
         var xs = Host(x).AsSpan(0, count);
@@ -225,6 +231,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
         }
 
         /// <summary>Updates p (and the moments m, v) from the gradient g, elementwise.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Apply(Span<T> p, Span<T> g, Span<T> m, Span<T> v)
         {
             var i = 0;

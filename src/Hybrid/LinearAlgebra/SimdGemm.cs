@@ -41,7 +41,11 @@ static unsafe class SimdGemm
         return a * b + c;
     }
 
+    // The kernels below carry AggressiveOptimization: compiled optimised at their first call, where tiered
+    // compilation (on in any application but the hybrid command) would run their vector loops unoptimised for the
+    // first hundreds of batches (build/first-epoch.sh measures the first epoch against the third).
     /// <summary>C (m×n, leading dimension ldc) = alpha·op(A)·op(B) + beta·C, op(A) m×k, op(B) k×n, all column-major.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply<T>(
         bool transposeA, bool transposeB, int m, int n, int k, T alpha, T[] a, int lda, T[] b, int ldb, T beta, T[] c, int ldc, int threads)
         where T : unmanaged, INumber<T>
@@ -84,7 +88,7 @@ static unsafe class SimdGemm
         public static T Alpha, Beta;
         public static T[] A = null!, B = null!, C = null!;
 
-        public static readonly Action<int> Part = t =>
+        public static readonly Action<int> Part = [MethodImpl(MethodImplOptions.AggressiveOptimization)] (t) =>
         {
             var first = (int)((long)Slivers * t / Chunks) * NR;
             var last = Math.Min(N, (int)((long)Slivers * (t + 1) / Chunks) * NR);
@@ -92,6 +96,7 @@ static unsafe class SimdGemm
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Columns<T>(
         bool transposeA, bool transposeB, int m, int k, T alpha, T[] a, int lda, T[] b, int ldb, T beta, T[] c, int ldc, int j0, int j1)
         where T : unmanaged, INumber<T>
@@ -130,6 +135,7 @@ static unsafe class SimdGemm
     }
 
     /// <summary>op(B)[p0.., j0..] into NR-column slivers: sliver s holds kc rows of NR values each (zero-padded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void PackB<T>(bool transposed, T[] b, int ldb, int p0, int kc, int j0, int width, T* into) where T : unmanaged, INumber<T>
     {
         for (var s = 0; s * NR < width; s++)
@@ -150,6 +156,7 @@ static unsafe class SimdGemm
     }
 
     /// <summary>op(A)[i0.., p0..] into MR-row slivers: sliver r holds kc columns of MR values each (zero-padded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void PackA<T>(bool transposed, T[] a, int lda, int i0, int mc, int p0, int kc, int mr, T* into) where T : unmanaged, INumber<T>
     {
         for (var r = 0; r * mr < mc; r++)
@@ -176,6 +183,7 @@ static unsafe class SimdGemm
     }
 
     /// <summary>C[0..rows, 0..cols] = alpha·(A sliver · B sliver) + beta·C, accumulating an MR×NR tile in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Kernel<T>(int kc, T* a, T* b, T* c, int ldc, int rows, int cols, T alpha, T beta, T* tile) where T : unmanaged, INumber<T>
     {
         var w = Vector256<T>.Count;
