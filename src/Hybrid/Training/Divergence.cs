@@ -47,7 +47,7 @@ sealed class Divergence
 
         if (first > 0 && loss > maxLossGrowth * first)
             throw new TrainingDivergedException(epoch, batch, loss, DivergenceReason.ExplodingLoss,
-                $"the loss is {loss:G4}, more than {maxLossGrowth:G3} × the first batch's {first:G4}", completed);
+                $"the loss is {loss:G4}, more than {maxLossGrowth:#,0.##} × the first batch's {first:G4}", completed);
     }
 
     /// <summary>Checks that every parameter is finite.</summary>
