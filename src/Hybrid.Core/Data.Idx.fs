@@ -121,6 +121,21 @@ module Idx =
                 path
                 $"corrupt: the header declares {shape} = {expected} bytes of data, but more {source}bytes follow"
 
+        // A gzip stream cut inside its 8-byte trailer inflates without complaint; its last four bytes (ISIZE, the
+        // inflated length modulo 2³²) then do not match. A file of several gzip members fails this check too.
+        if gzip then
+            let trailer = Array.zeroCreate<byte> 4
+            file.Position <- length - 4L
+
+            if
+                length < 18L
+                || InputFile.readUpTo file trailer 0 4 < 4
+                || BitConverter.ToUInt32(trailer, 0) <> uint32 (int64 header + expected)
+            then
+                fail
+                    path
+                    "truncated or corrupt: the gzip trailer does not match the inflated data (a file of several gzip members is not read)"
+
         { Dimensions = dims; Data = data }
 
     /// Writes an IDX file of unsigned bytes, atomically (a temporary file renamed into place).

@@ -162,7 +162,7 @@ static class ModelFileValidation
 
     static LayerSpec Softmax(JsonElement layer, string field, Func<string, string, InvalidDataException> bad)
     {
-        if (layer.TryGetProperty("dim", out var dim) && !(dim.TryGetInt32(out var d) && d is 1 or -1))
+        if (layer.TryGetProperty("dim", out var dim) && !(dim.ValueKind == JsonValueKind.Number && dim.TryGetInt32(out var d) && d is 1 or -1))
             throw bad(field, $"Softmax over dim {dim.GetRawText()}; only dim 1 (or -1), over each sample's outputs, is supported");
         return LayerSpec.NewActivation(ActivationKind.Softmax);
     }
