@@ -41,7 +41,10 @@ module Idx =
         use file = InputFile.openRegular path
         let length = file.Length
         let start = Array.zeroCreate<byte> 2
-        let gzip = InputFile.readUpTo file start 0 2 = 2 && start[0] = 0x1fuy && start[1] = 0x8buy
+
+        let gzip =
+            InputFile.readUpTo file start 0 2 = 2 && start[0] = 0x1fuy && start[1] = 0x8buy
+
         file.Position <- 0L
 
         use input =
@@ -51,6 +54,7 @@ module Idx =
                 file :> Stream
 
         let source = if gzip then "decompressed " else ""
+
         let readUpTo buffer offset count =
             reading path gzip (fun () -> InputFile.readUpTo input buffer offset count)
 
@@ -72,7 +76,7 @@ module Idx =
             fail path "the magic number declares no dimensions"
 
         let header = 4 + 4 * rank
-        let sizes = Array.zeroCreate<byte> (4 * rank)
+        let sizes = Array.zeroCreate<byte>(4 * rank)
         let got = readUpTo sizes 0 sizes.Length
 
         if got < sizes.Length then
@@ -97,9 +101,7 @@ module Idx =
             let actual = length - int64 header
 
             if actual < expected then
-                fail
-                    path
-                    $"truncated: the header declares {shape} = {expected} bytes of data, but only {actual} follow"
+                fail path $"truncated: the header declares {shape} = {expected} bytes of data, but only {actual} follow"
 
             if actual > expected then
                 fail path $"corrupt: the header declares {shape} = {expected} bytes of data, but {actual} follow"
@@ -109,7 +111,7 @@ module Idx =
                 $"truncated or corrupt: the header declares {shape} = {expected:N0} bytes of data, more than a gzip file of {length:N0} bytes can hold"
 
         InputFile.checkAllocation path "data" expected
-        let data = Array.zeroCreate<byte> (int expected)
+        let data = Array.zeroCreate<byte>(int expected)
         let got = readUpTo data 0 data.Length
 
         if got < data.Length then
@@ -117,9 +119,7 @@ module Idx =
 
         // One byte more tells a file that goes on (a gzip bomb: decompression stops here) from one that ends.
         if readUpTo (Array.zeroCreate 1) 0 1 > 0 then
-            fail
-                path
-                $"corrupt: the header declares {shape} = {expected} bytes of data, but more {source}bytes follow"
+            fail path $"corrupt: the header declares {shape} = {expected} bytes of data, but more {source}bytes follow"
 
         // A gzip stream cut inside its 8-byte trailer inflates without complaint; its last four bytes (ISIZE, the
         // inflated length modulo 2³²) then do not match. A file of several gzip members fails this check too.

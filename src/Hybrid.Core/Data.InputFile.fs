@@ -8,7 +8,13 @@ open System.Runtime.InteropServices
 /// struct statx is the same on every Linux architecture (stx_mode is the u16 at byte 28), unlike struct stat.
 module internal Native =
     [<DllImport("libc", SetLastError = true, EntryPoint = "statx")>]
-    extern int statx(int dirfd, [<MarshalAs(UnmanagedType.LPUTF8Str)>] string path, int flags, uint32 mask, byte[] buffer)
+    extern int statx(
+        int dirfd,
+        [<MarshalAs(UnmanagedType.LPUTF8Str)>] string path,
+        int flags,
+        uint32 mask,
+        byte[] buffer
+    )
 
 /// Reading files that may be hostile. Every reader (IDX, safetensors, and each format added later) opens its
 /// file with openRegular and sizes each allocation with these checks before it makes it, so that a crafted
@@ -98,7 +104,7 @@ module InputFile =
                     raise (fault path field $"dimension {d} is negative")
 
                 try
-                    Checked.( * ) acc d
+                    Checked.(*) acc d
                 with :? OverflowException ->
                     raise (fault path field "the dimensions' product overflows 64 bits"))
             1L

@@ -436,12 +436,16 @@ public static class Files
             throw new IOException($"{what}: {existing} has {Size(free)} free, but {full} needs about {Size(needed)}.");
     }
 
-    /// <summary>Removes ".NAME.*.tmp" files beside <paramref name="full"/> that are older than this process: writes killed before their rename.</summary>
+    /// <summary>
+    /// Removes ".NAME.*.tmp" files beside <paramref name="full"/> that are older than this process (writes killed before
+    /// their rename), and ".NAME.*.probe" files of <see cref="CheckDestination"/> killed before they were removed.
+    /// </summary>
     static void RemoveStaleTemporaries(string full)
     {
         try
         {
-            foreach (var stale in Directory.EnumerateFiles(Path.GetDirectoryName(full)!, TemporaryPattern(full)))
+            var folder = Path.GetDirectoryName(full)!;
+            foreach (var stale in Directory.EnumerateFiles(folder, TemporaryPattern(full)).Concat(Directory.EnumerateFiles(folder, $".{Path.GetFileName(full)}.*.probe")))
                 if (File.GetLastWriteTimeUtc(stale) < ProcessStart.Value)
                     File.Delete(stale);
         }
