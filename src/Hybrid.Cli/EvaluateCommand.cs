@@ -53,6 +53,7 @@ static class PredictCommand
             if (pixels != loaded.Inputs)
                 throw new InvalidDataException($"{path}: images of {pixels} pixels, but the model takes {loaded.Inputs}.");
             var count = images.Dimensions[0];
+            Core.InputFile.checkAllocation(path, "images", 4L * count * pixels);
             var features = MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.Dense(count, pixels, (i, j) => images.Data[i * pixels + j] / 255f);
             var prediction = loaded.Predict(features);
             Console.WriteLine("image\tclass\tprobability");
