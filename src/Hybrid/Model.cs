@@ -118,7 +118,7 @@ public sealed class Model
     /// <param name="progress">Receives progress after every batch.</param>
     /// <param name="cancellationToken">Stops training between batches.</param>
     /// <param name="maxLossGrowth">
-    /// Stop as diverged when a batch's loss exceeds this multiple of the run's first batch loss (default 10⁴;
+    /// Stop as diverged when a batch's loss exceeds this multiple of the mean loss over the run's first 64 samples (default 10⁴;
     /// <see cref="double.PositiveInfinity"/> turns it off). A NaN or infinite loss, and NaN or infinite weights
     /// (checked after every epoch), always stop the run.
     /// </param>
@@ -210,7 +210,7 @@ public sealed class Model
                     if (double.IsFinite(loss)) correct += Correct(output, y);
                 }
 
-                divergence.Loss(epoch, b + 1, loss, results);
+                divergence.Loss(epoch, b + 1, loss, size, results);
                 lossSum += loss * size;
                 seen += size;
                 if (progress is not null)

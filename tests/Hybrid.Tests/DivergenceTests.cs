@@ -17,17 +17,25 @@ public class DivergenceTests
     }
 
     [Fact]
-    public void The_growth_limit_is_relative_to_the_first_batch_and_can_be_turned_off()
+    public void The_growth_limit_is_relative_to_the_first_samples_and_can_be_turned_off()
     {
         var watch = new Divergence(100);
-        watch.Loss(1, 1, 2.0, []);
-        watch.Loss(1, 2, 199.0, []);
-        var e = Assert.Throws<TrainingDivergedException>(() => watch.Loss(1, 3, 201.0, []));
+        watch.Loss(1, 1, 2.0, 64, []); // 64 samples: the reference is complete, 2
+        watch.Loss(1, 2, 199.0, 64, []);
+        var e = Assert.Throws<TrainingDivergedException>(() => watch.Loss(1, 3, 201.0, 64, []));
         Assert.Equal(DivergenceReason.ExplodingLoss, e.Reason);
-        Assert.Contains("more than 100 × the first batch's 2", e.Message);
+        Assert.Contains("more than 100 × the mean loss of the first 64 samples, 2,", e.Message);
+
+        // One sample at a time: a tiny first loss does not make an ordinary one look like divergence...
+        var single = new Divergence(1e4);
+        single.Loss(1, 1, 1e-6, 1, []);
+        single.Loss(1, 2, 1.0, 1, []);
+        // ...but a leap by more than 10⁸ is caught before the reference is complete.
+        Assert.Throws<TrainingDivergedException>(() => single.Loss(1, 3, 1e8, 1, []));
+
         var off = new Divergence(double.PositiveInfinity);
-        off.Loss(1, 1, 1e-9, []);
-        off.Loss(1, 2, 1e30, []);
+        off.Loss(1, 1, 1e-9, 64, []);
+        off.Loss(1, 2, 1e30, 64, []);
         Assert.Throws<ArgumentOutOfRangeException>(() => new Divergence(double.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Divergence(0.5));
     }

@@ -44,8 +44,8 @@ public sealed record Evaluation(double Loss, double Accuracy, int[,]? ConfusionM
 public sealed record Prediction(Matrix<float> Probabilities, IReadOnlyList<int> Classes);
 
 /// <summary>
-/// Thrown when training diverges: a NaN or infinite loss, a loss that explodes (above a multiple of the run's first
-/// batch loss), or non-finite weights. Names the epoch, the batch and the reason, and carries the epochs completed.
+/// Thrown when training diverges: a NaN or infinite loss, a loss that explodes (above a multiple of the mean loss over
+/// the run's first samples), or non-finite weights. Names the epoch, the batch and the reason, and carries the epochs completed.
 /// The model keeps the weights it had when the run stopped (after a non-finite loss, those before that batch).
 /// </summary>
 public sealed class TrainingDivergedException : Exception

@@ -114,7 +114,8 @@ public static class IdxCases
         var raw = c.Make(rng);
         var expect = IsValid(raw) ? Expect.Valid : Expect.Invalid;
         var gz = Gzip(raw);
-        switch (rng.Next(6))
+        // GZipStream writes nothing at all for no input: an empty raw file stays an empty file.
+        switch (gz.Length < 20 ? -1 : rng.Next(6))
         {
             case 0:
                 return new Case($"gz: bomb after {c.Name}", Expect.Invalid, [.. gz, .. Bomb.Value], ".gz");
