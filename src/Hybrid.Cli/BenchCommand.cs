@@ -41,7 +41,9 @@ static class BenchCommand
 
     static int Run(IReadOnlyList<int> hidden, int batch, int epochs, string opt, double? lr, int seed, string tag, string? data)
     {
-        if (epochs < 1) throw new ArgumentException("--epochs: at least one epoch");
+        Checks.AtLeast("--epochs", epochs, 1);
+        Checks.AtLeast("--batch", batch, 1);
+        Checks.Positive("--lr", lr);
         var mnist = Mnist.Load(data, Console.Error.WriteLine);
         var rate = lr ?? opt switch { "sgd" => 0.1, "momentum" => 0.01, _ => 0.001 };
         var optimizer = opt switch

@@ -13,11 +13,12 @@ static class EvaluateCommand
         var data = new Option<DirectoryInfo?>("--data") { Description = "A folder with the MNIST IDX files (default: the cache)." };
         var provider = ProviderOptions.Provider();
         var threads = ProviderOptions.Threads();
-        var command = new Command("evaluate", "Evaluate a saved model on the MNIST test set.") { model, data, provider, threads };
+        var allow = AllowNonFinite();
+        var command = new Command("evaluate", "Evaluate a saved model on the MNIST test set.") { model, data, provider, threads, allow };
         command.SetAction(parse =>
         {
             ProviderOptions.Apply(parse.GetValue(provider)!, parse.GetValue(threads));
-            var loaded = Network.Load(parse.GetValue(model)!.FullName);
+            var loaded = Network.Load(parse.GetValue(model)!.FullName, allowNonFinite: parse.GetValue(allow));
             var test = Mnist.Load(parse.GetValue(data)?.FullName, Console.Error.WriteLine).Test;
             var result = loaded.Evaluate(test);
             Console.WriteLine($"model: {loaded.Summary()}");
@@ -28,6 +29,10 @@ static class EvaluateCommand
         });
         return command;
     }
+
+    /// <summary>The --allow-non-finite flag of the commands that load a model.</summary>
+    public static Option<bool> AllowNonFinite() =>
+        new("--allow-non-finite") { Description = "Load a model whose weights hold NaN or infinities (refused by default), e.g. one saved with --save-diverged." };
 }
 
 /// <summary><c>hybrid predict MODEL FILE</c>: the class and probability of every image in an IDX file.</summary>
@@ -37,16 +42,18 @@ static class PredictCommand
     {
         var model = new Argument<FileInfo>("model") { Description = "A model saved with --save (safetensors)." };
         var file = new Argument<FileInfo>("file") { Description = "An IDX file of 28×28 images (raw or .gz), as MNIST's." };
-        var command = new Command("predict", "Print the predicted digit and its probability for each image of an IDX file.") { model, file };
+        var allow = EvaluateCommand.AllowNonFinite();
+        var command = new Command("predict", "Print the predicted digit and its probability for each image of an IDX file.") { model, file, allow };
         command.SetAction(parse =>
         {
-            var loaded = Network.Load(parse.GetValue(model)!.FullName);
+            var loaded = Network.Load(parse.GetValue(model)!.FullName, allowNonFinite: parse.GetValue(allow));
             var path = parse.GetValue(file)!.FullName;
             var images = Core.Idx.read(path);
             var pixels = images.Dimensions.Skip(1).Aggregate(1, (a, d) => a * d);
             if (pixels != loaded.Inputs)
                 throw new InvalidDataException($"{path}: images of {pixels} pixels, but the model takes {loaded.Inputs}.");
             var count = images.Dimensions[0];
+            Core.InputFile.checkAllocation(path, "images", 4L * count * pixels);
             var features = MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.Dense(count, pixels, (i, j) => images.Data[i * pixels + j] / 255f);
             var prediction = loaded.Predict(features);
             Console.WriteLine("image\tclass\tprobability");

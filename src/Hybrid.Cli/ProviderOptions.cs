@@ -5,6 +5,9 @@ namespace Hybrid.Cli;
 /// <summary>The --provider and --threads options every computing command shares.</summary>
 static class ProviderOptions
 {
+    /// <summary>The most threads --threads may ask for (each is a thread of its own in the matrix products).</summary>
+    const int MaxThreads = 1024;
+
     public static Option<string> Provider()
     {
         var option = new Option<string>("--provider")
@@ -48,7 +51,12 @@ static class ProviderOptions
     /// <summary>Switches the provider; OpenBLAS missing gives the clear error naming the package to install.</summary>
     public static void Apply(string provider, int? threads)
     {
-        if (threads is { } t) Providers.Threads = t;
+        if (threads is { } t)
+        {
+            if (t is < 1 or > MaxThreads) throw new ArgumentException($"--threads: {t} is not in [1, {MaxThreads}]");
+            Providers.Threads = t;
+        }
+
         try
         {
             Providers.Use(Providers.Parse(provider));

@@ -7,14 +7,24 @@ namespace Hybrid.Cli;
 static class Recipe
 {
     static double Number(string text, string what) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
             ? v
-            : throw new ArgumentException($"{what}: '{text}' is not a number");
+            : throw new ArgumentException($"{what}: '{text}' is not a finite number");
 
-    public static IReadOnlyList<int> Hidden(string text) =>
-        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(t => int.TryParse(t, out var n) && n > 0 ? n : throw new ArgumentException($"--hidden: '{t}' is not a positive layer width"))
+    static int Integer(string text, string what) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new ArgumentException($"{what}: '{text}' is not an integer");
+
+    public static IReadOnlyList<int> Hidden(string text)
+    {
+        var widths = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n
+                : throw new ArgumentException($"--hidden: '{t}' is not a positive layer width"))
             .ToArray();
+        return widths.Length > 0 ? widths : throw new ArgumentException($"--hidden: '{text}' names no layer width (e.g. --hidden 128 or --hidden 256,128)");
+    }
 
     public static Optimizer Optimizer(string name, double? lr, double momentum, double weightDecay) => name switch
     {
@@ -29,25 +39,51 @@ static class Recipe
 
     /// <summary>
     /// constant | step:SIZE[:GAMMA] | exponential:GAMMA | cosine[:MIN] (over the run's epochs) |
-    /// plateau[:FACTOR[:PATIENCE]] | warmup:EPOCHS[:THEN…] (THEN any of the others).
+    /// plateau[:FACTOR[:PATIENCE]] | warmup:EPOCHS[:THEN…] (THEN any of the others). Every part is checked: its count,
+    /// integers where an integer is meant, and each value's range (a rate factor above 0, a plateau factor in (0, 1), …).
     /// </summary>
     public static Schedule Schedule(string text, int epochs)
     {
         var parts = text.Split(':');
+        var name = parts[0];
+        int most = name switch { "constant" => 1, "step" or "plateau" => 3, "exponential" or "cosine" => 2, _ => int.MaxValue };
+        if (parts.Length > most) throw new ArgumentException($"--schedule: '{text}' has {parts.Length - 1} values after '{name}', at most {most - 1} are taken");
         string At(int i, string fallback) => parts.Length > i ? parts[i] : fallback;
-        return parts[0] switch
+        var what = $"--schedule {name}";
+        double Ranged(string value, Func<double, bool> valid, string range)
         {
-            "constant" => Hybrid.Schedule.Constant,
-            "step" => Hybrid.Schedule.Step((int)Number(At(1, "5"), "--schedule step"), Number(At(2, "0.5"), "--schedule step")),
-            "exponential" => Hybrid.Schedule.Exponential(Number(At(1, "0.9"), "--schedule exponential")),
-            "cosine" => Hybrid.Schedule.Cosine(epochs, Number(At(1, "0"), "--schedule cosine")),
-            "plateau" => Hybrid.Schedule.ReduceOnPlateau(Number(At(1, "0.5"), "--schedule plateau"), (int)Number(At(2, "2"), "--schedule plateau")),
-            "warmup" when parts.Length > 1 =>
-                Hybrid.Schedule.Warmup((int)Number(parts[1], "--schedule warmup"), 0.1,
-                    parts.Length > 2 ? Schedule(string.Join(':', parts[2..]), epochs - (int)Number(parts[1], "--schedule warmup")) : null),
-            _ => throw new ArgumentException(
-                $"--schedule: '{text}' is not one of constant, step:SIZE[:GAMMA], exponential:GAMMA, cosine[:MIN], plateau[:FACTOR[:PATIENCE]], warmup:EPOCHS[:THEN]"),
-        };
+            var x = Number(value, what);
+            return valid(x) ? x : throw new ArgumentException($"{what}: {value} must be {range}");
+        }
+
+        int Counted(string value, int minimum)
+        {
+            var n = Integer(value, what);
+            return n >= minimum ? n : throw new ArgumentException($"{what}: {value} must be an integer of at least {minimum}");
+        }
+
+        switch (name)
+        {
+            case "constant":
+                return Hybrid.Schedule.Constant;
+            case "step":
+                return Hybrid.Schedule.Step(Counted(At(1, "5"), 1), Ranged(At(2, "0.5"), g => g > 0, "above 0 (the factor every SIZE epochs)"));
+            case "exponential":
+                return Hybrid.Schedule.Exponential(Ranged(At(1, "0.9"), g => g > 0, "above 0 (the factor per epoch)"));
+            case "cosine":
+                return Hybrid.Schedule.Cosine(epochs, Ranged(At(1, "0"), m => m >= 0, "at least 0 (the final learning rate)"));
+            case "plateau":
+                return Hybrid.Schedule.ReduceOnPlateau(Ranged(At(1, "0.5"), f => f is > 0 and < 1, "in (0, 1) (the factor on a plateau)"), Counted(At(2, "2"), 0));
+            case "warmup" when parts.Length > 1:
+                var warm = Counted(parts[1], 1);
+                if (parts.Length == 2) return Hybrid.Schedule.Warmup(warm, 0.1);
+                if (warm >= epochs)
+                    throw new ArgumentException($"{what}: {warm} warm-up epochs leave none of the {epochs} for '{string.Join(':', parts[2..])}'");
+                return Hybrid.Schedule.Warmup(warm, 0.1, Schedule(string.Join(':', parts[2..]), epochs - warm));
+            default:
+                throw new ArgumentException(
+                    $"--schedule: '{text}' is not one of constant, step:SIZE[:GAMMA], exponential:GAMMA, cosine[:MIN], plateau[:FACTOR[:PATIENCE]], warmup:EPOCHS[:THEN]");
+        }
     }
 
     /// <summary>The median (NaN for none), as the race's peers report epoch times.</summary>

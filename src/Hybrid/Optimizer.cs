@@ -19,8 +19,7 @@ public sealed class Optimizer
     /// <summary>The base learning rate.</summary>
     public double LearningRate => OptimizerSpecModule.learningRate(Settings);
 
-    static double Positive(double lr) =>
-        lr > 0 && double.IsFinite(lr) ? lr : throw new ArgumentOutOfRangeException(nameof(lr), lr, "the learning rate must be positive");
+    static double Positive(double lr) => Check.Positive(lr, nameof(lr), "Optimizer");
 
     /// <summary>Stochastic gradient descent (torch.optim.SGD). Full-batch, mini-batch and stochastic descent differ only in the batch size.</summary>
     /// <param name="lr">Learning rate.</param>
@@ -28,8 +27,12 @@ public sealed class Optimizer
     /// <param name="nesterov">Nesterov momentum.</param>
     /// <param name="weightDecay">L2 penalty added to the gradient.</param>
     /// <param name="dampening">Dampening for momentum.</param>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// An argument is out of range (lr positive and finite, momentum and dampening in [0, 1], weight decay finite and
+    /// at least 0), or Nesterov momentum is asked for without a momentum or with dampening (as torch.optim.SGD refuses).
+    /// </exception>
     public static Optimizer Sgd(double lr, double momentum = 0, bool nesterov = false, double weightDecay = 0, double dampening = 0) =>
-        new(OptimizerSpec.NewSgd(new SgdSettings(Positive(lr), momentum, dampening, nesterov, weightDecay)),
+        OptimizerChecks.Sgd(lr, momentum, nesterov, weightDecay, dampening) ?? new(OptimizerSpec.NewSgd(new SgdSettings(Positive(lr), momentum, dampening, nesterov, weightDecay)),
             $"sgd(lr={lr}, momentum={momentum}, nesterov={nesterov}, weight_decay={weightDecay})");
 
     /// <summary>SGD with heavy-ball momentum.</summary>
@@ -41,18 +44,21 @@ public sealed class Optimizer
         Sgd(lr, momentum, nesterov: true, weightDecay: weightDecay);
 
     /// <summary>RMSProp (torch.optim.RMSprop, not centered).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range (lr positive; alpha and momentum in [0, 1]; eps and weight decay finite, at least 0).</exception>
     public static Optimizer RmsProp(double lr = 0.01, double alpha = 0.99, double eps = 1e-8, double momentum = 0, double weightDecay = 0) =>
-        new(OptimizerSpec.NewRmsProp(new RmsPropSettings(Positive(lr), alpha, eps, momentum, weightDecay)),
+        OptimizerChecks.RmsProp(lr, alpha, eps, momentum, weightDecay) ?? new(OptimizerSpec.NewRmsProp(new RmsPropSettings(Positive(lr), alpha, eps, momentum, weightDecay)),
             $"rmsprop(lr={lr}, alpha={alpha}, momentum={momentum}, weight_decay={weightDecay})");
 
     /// <summary>Adam (torch.optim.Adam); <paramref name="weightDecay"/> is an L2 penalty added to the gradient.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range (lr positive; betas in [0, 1); eps and weight decay finite, at least 0).</exception>
     public static Optimizer Adam(double lr = 0.001, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0) =>
-        new(OptimizerSpec.NewAdam(new AdamSettings(Positive(lr), beta1, beta2, eps, weightDecay, false)),
+        OptimizerChecks.Adam(lr, beta1, beta2, eps, weightDecay) ?? new(OptimizerSpec.NewAdam(new AdamSettings(Positive(lr), beta1, beta2, eps, weightDecay, false)),
             $"adam(lr={lr}, betas=({beta1}, {beta2}), weight_decay={weightDecay})");
 
     /// <summary>AdamW (torch.optim.AdamW): Adam with decoupled weight decay.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An argument is out of range (lr positive; betas in [0, 1); eps and weight decay finite, at least 0).</exception>
     public static Optimizer AdamW(double lr = 0.001, double weightDecay = 0.01, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8) =>
-        new(OptimizerSpec.NewAdam(new AdamSettings(Positive(lr), beta1, beta2, eps, weightDecay, true)),
+        OptimizerChecks.Adam(lr, beta1, beta2, eps, weightDecay) ?? new(OptimizerSpec.NewAdam(new AdamSettings(Positive(lr), beta1, beta2, eps, weightDecay, true)),
             $"adamw(lr={lr}, betas=({beta1}, {beta2}), weight_decay={weightDecay})");
 
     /// <inheritdoc/>

@@ -33,6 +33,13 @@ let private valid () =
     File.Delete path
     bytes
 
+let private gzip (bytes: byte[]) =
+    use output = new MemoryStream()
+
+    using (new GZipStream(output, CompressionLevel.Fastest, true)) (fun z -> z.Write(bytes, 0, bytes.Length))
+
+    output.ToArray()
+
 [<Tests>]
 let tests =
     testList
@@ -89,4 +96,87 @@ let tests =
                     Expect.throwsExactly<FileNotFoundException>(fun () -> Idx.read path |> ignore)
 
                 Expect.stringContains e.Message path "the path")
+
+            testCase
+                "dimensions of 2^31 and more, or whose product overflows, are named before anything is allocated"
+                (fun () ->
+                    let header (dims: uint32[]) =
+                        [|
+                            yield! [| 0uy; 0uy; 0x08uy; byte dims.Length |]
+                            for d in dims do
+                                yield! [| byte (d >>> 24); byte (d >>> 16); byte (d >>> 8); byte d |]
+                        |]
+
+                    Expect.stringContains (corrupted (header [| 0x80000000u |])) "must be in [1, 2147483647]" "2^31"
+
+                    Expect.stringContains
+                        (corrupted (header (Array.create 4 0x7fffffffu)))
+                        "overflows 64 bits"
+                        "overflow"
+
+                    Expect.stringContains (corrupted (header [| 60000u; 28u; 28u |])) "truncated" "no data")
+
+            testCase "a gzip bomb is refused once the declared size is passed" (fun () ->
+                let path = temp () + ".gz"
+                File.WriteAllBytes(path, Array.append (gzip (valid ())) (gzip (Array.zeroCreate (32 <<< 20))))
+
+                let e =
+                    Expect.throwsExactly<InvalidDataException>(fun () -> Idx.read path |> ignore)
+
+                File.Delete path
+                Expect.stringContains e.Message "more decompressed bytes follow" "the bomb is named")
+
+            testCase "a gzip file cut inside its trailer is refused" (fun () ->
+                let path = temp () + ".gz"
+                let whole = gzip (valid ())
+                File.WriteAllBytes(path, whole[.. whole.Length - 3])
+
+                let e =
+                    Expect.throwsExactly<InvalidDataException>(fun () -> Idx.read path |> ignore)
+
+                File.Delete path
+                Expect.stringContains e.Message "gzip trailer" "the trailer is named")
+
+            testCase "a gzip file declaring more than it can hold is refused without inflating it" (fun () ->
+                let path = temp () + ".gz"
+                File.WriteAllBytes(path, gzip [| 0uy; 0uy; 8uy; 1uy; 0x10uy; 0uy; 0uy; 0uy |])
+
+                let e =
+                    Expect.throwsExactly<InvalidDataException>(fun () -> Idx.read path |> ignore)
+
+                File.Delete path
+                Expect.stringContains e.Message "more than a gzip file" "the impossible size is named")
+
+            testCase "a directory, a device and a FIFO are named, without blocking or reading forever" (fun () ->
+                let folder = temp ()
+                Directory.CreateDirectory folder |> ignore
+
+                Expect.stringContains
+                    (Expect.throwsExactly<InvalidDataException>(fun () -> Idx.read folder |> ignore)).Message
+                    "is a directory"
+                    "a directory"
+
+                Directory.Delete folder
+
+                if OperatingSystem.IsLinux() then
+                    Expect.stringContains
+                        (Expect.throwsExactly<InvalidDataException>(fun () -> Idx.read "/dev/zero" |> ignore)).Message
+                        "character device"
+                        "a device"
+
+                    let fifo = temp ()
+
+                    match Diagnostics.Process.Start(Diagnostics.ProcessStartInfo("mkfifo", [| fifo |])) with
+                    | null -> failwith "mkfifo did not start"
+                    | mkfifo ->
+                        use mkfifo = mkfifo
+                        mkfifo.WaitForExit()
+
+                    let read =
+                        Threading.Tasks.Task.Run(fun () ->
+                            Expect.throwsExactly<InvalidDataException>(fun () -> Idx.read fifo |> ignore))
+
+                    Expect.isTrue (read.Wait(TimeSpan.FromSeconds 10.0)) "reading a FIFO blocked"
+                    Expect.stringContains read.Result.Message "FIFO" "a FIFO"
+                    File.Delete fifo)
         ]

@@ -19,6 +19,10 @@ public sealed class Dataset
         this.features = features;
         this.targets = targets;
         this.labels = labels;
+        if (featureCount < 1)
+            throw new ArgumentException($"Dataset: a sample needs at least one feature, but the features have {featureCount} columns.", nameof(featureCount));
+        if (targetCount < 1)
+            throw new ArgumentException($"Dataset: a sample needs at least one target, but the targets have {targetCount} columns.", nameof(targetCount));
         FeatureCount = featureCount;
         TargetCount = targetCount;
         Count = features.Length / featureCount;

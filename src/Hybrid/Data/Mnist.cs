@@ -71,6 +71,9 @@ public static class Mnist
             throw new InvalidDataException(
                 $"{imagesPath} holds {images.Dimensions[0]} images but {labelsPath} holds {labels.Dimensions[0]} labels.");
         var pixels = images.Dimensions[1] * images.Dimensions[2];
+        // Pixels become float32: four bytes each, checked against memory before they are made.
+        if (4L * images.Data.Length > InputFile.totalMemory() / 2)
+            throw InputFile.fault(imagesPath, "images", $"{images.Data.Length:N0} pixels as float32 need {4L * images.Data.Length:N0} bytes, more than half the memory available");
         var features = new float[images.Data.Length];
         for (var i = 0; i < features.Length; i++) features[i] = images.Data[i] / 255f;
         var classes = labels.Data.Select(b => (int)b).ToArray();

@@ -88,6 +88,10 @@ public sealed class ModelCheckpoint(string path, bool saveBestOnly = true, Monit
     /// <summary>How many times the model was saved.</summary>
     public int Saves { get; private set; }
 
+    /// <summary>Checks the destination before the first epoch (not a directory, writable, room for the model), so a bad path costs no training.</summary>
+    public override void OnTrainBegin(Model model) =>
+        Hybrid.IO.Files.CheckDestination(path, 4L * model.ParameterCount + 64 * 1024, $"ModelCheckpoint({path})");
+
     /// <inheritdoc/>
     public override bool OnEpochEnd(Model model, EpochResult result)
     {

@@ -43,17 +43,35 @@ public sealed record Evaluation(double Loss, double Accuracy, int[,]? ConfusionM
 /// <param name="Classes">The most probable class of each sample (for one output, 1 when it is above 0.5).</param>
 public sealed record Prediction(Matrix<float> Probabilities, IReadOnlyList<int> Classes);
 
-/// <summary>Thrown when the loss becomes NaN or infinite: names the epoch and batch where it happened.</summary>
+/// <summary>
+/// Thrown when training diverges: a NaN or infinite loss, a loss that explodes (above a multiple of the mean loss over
+/// the run's first samples), or non-finite weights. Names the epoch, the batch and the reason, and carries the epochs completed.
+/// The model keeps the weights it had when the run stopped (after a non-finite loss, those before that batch).
+/// </summary>
 public sealed class TrainingDivergedException : Exception
 {
     /// <summary>Creates the exception for a non-finite loss at an epoch and batch.</summary>
     public TrainingDivergedException(int epoch, int batch, double loss)
-        : base($"Training diverged: the loss is {loss} at epoch {epoch}, batch {batch}. " +
+        : this(epoch, batch, loss, DivergenceReason.NonFiniteLoss, $"the loss is {loss}", [])
+    {
+    }
+
+    /// <summary>Creates the exception for a divergence of any kind.</summary>
+    /// <param name="epoch">The epoch (from 1).</param>
+    /// <param name="batch">The batch within the epoch (from 1).</param>
+    /// <param name="loss">The batch's loss.</param>
+    /// <param name="reason">What diverged.</param>
+    /// <param name="detail">What was seen, e.g. "the loss is NaN".</param>
+    /// <param name="completed">The epochs completed before the divergence.</param>
+    public TrainingDivergedException(int epoch, int batch, double loss, DivergenceReason reason, string detail, IReadOnlyList<EpochResult> completed)
+        : base($"Training diverged: {detail} at epoch {epoch}, batch {batch}. " +
                "Lower the learning rate, clip gradients (clipNorm), or check the data for NaN or huge values.")
     {
         Epoch = epoch;
         Batch = batch;
         LossValue = loss;
+        Reason = reason;
+        CompletedEpochs = completed;
     }
 
     /// <summary>The epoch (from 1).</summary>
@@ -62,6 +80,12 @@ public sealed class TrainingDivergedException : Exception
     /// <summary>The batch within the epoch (from 1).</summary>
     public int Batch { get; }
 
-    /// <summary>The loss value (NaN or infinite).</summary>
+    /// <summary>The batch's loss (NaN or infinite for <see cref="DivergenceReason.NonFiniteLoss"/>).</summary>
     public double LossValue { get; }
+
+    /// <summary>What diverged.</summary>
+    public DivergenceReason Reason { get; }
+
+    /// <summary>The epochs completed before the divergence (their results as <see cref="Model.Fit"/> would have returned them).</summary>
+    public IReadOnlyList<EpochResult> CompletedEpochs { get; }
 }

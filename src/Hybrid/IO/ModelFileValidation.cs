@@ -1,0 +1,194 @@
+using System.Text.Json;
+using Hybrid.Core;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace Hybrid.IO;
+
+/// <summary>
+/// What <see cref="Network.Load"/> checks of a model file beyond the safetensors format: the architecture entry
+/// (a JSON object of "inputs" and "layers", each layer's fields of the right type and range), the limits of
+/// <see cref="ModelLimits"/>, every dense layer's two tensors present with the shapes the architecture gives
+/// (including a Linear layer's "in_features"), no tensor left unused, and finite weights unless asked.
+/// Every fault is an <see cref="InvalidDataException"/> naming the file, the field and the fault.
+/// </summary>
+static class ModelFileValidation
+{
+    const int MaxDepth = 8;
+
+    public sealed record Checked(int Inputs, LayerSpec[] Specs, Dictionary<string, Matrix<float>> Values, Loss Loss);
+
+    public static Checked Check(
+        string path, IReadOnlyDictionary<string, StoredTensor> tensors, IReadOnlyDictionary<string, string> metadata, bool allowNonFinite)
+    {
+        InvalidDataException Bad(string field, string what) => InputFile.fault(path, field, what);
+        if (!metadata.TryGetValue(ModelFile.ArchitectureKey, out var architecture))
+            throw Bad("metadata", $"the safetensors metadata has no '{ModelFile.ArchitectureKey}' entry, so the layers between the weights are unknown");
+        var (inputs, specs) = ParseArchitecture(path, architecture);
+        ModelLimits.Check(inputs, specs, message => Bad("architecture", $"the model is too large: {message}"));
+
+        Loss loss;
+        try
+        {
+            loss = metadata.TryGetValue(ModelFile.LossKey, out var name) ? Loss.Parse(name) : Loss.SoftmaxCrossEntropy;
+        }
+        catch (ArgumentException e)
+        {
+            throw Bad("metadata 'loss'", e.Message);
+        }
+
+        var values = new Dictionary<string, Matrix<float>>(StringComparer.Ordinal);
+        var width = inputs;
+        for (var i = 0; i < specs.Length; i++)
+        {
+            if (specs[i] is not LayerSpec.Dense d) continue;
+            values[$"{i}.weight"] = Tensor(path, tensors, $"{i}.weight", [d.outputs, width], allowNonFinite, t => ToMatrix(t, d.outputs, width));
+            values[$"{i}.bias"] = Tensor(path, tensors, $"{i}.bias", [d.outputs], allowNonFinite, t => ToMatrix(t, 1, d.outputs));
+            width = d.outputs;
+        }
+
+        var unused = tensors.Keys.Where(k => !values.ContainsKey(k)).Order(StringComparer.Ordinal).ToArray();
+        if (unused.Length > 0)
+            throw Bad($"tensor '{unused[0]}'", $"no layer of the architecture uses it ({unused.Length} unused tensor{(unused.Length == 1 ? "" : "s")}: {string.Join(", ", unused.Take(5))}{(unused.Length > 5 ? ", …" : "")})");
+        return new Checked(inputs, specs, values, loss);
+    }
+
+    /// <summary>A layer's tensor: present, of the expected shape (a bias may be stored [out], [1, out] or [out, 1]), finite unless allowed.</summary>
+    static Matrix<float> Tensor(
+        string path, IReadOnlyDictionary<string, StoredTensor> tensors, string name, int[] shape, bool allowNonFinite,
+        Func<StoredTensor, Matrix<float>> build)
+    {
+        var expected = $"[{string.Join(", ", shape)}]";
+        if (!tensors.TryGetValue(name, out var t))
+            throw InputFile.fault(path, $"tensor '{name}'", $"missing: the architecture needs it, of shape {expected}");
+        var fits = t.Shape.SequenceEqual(shape)
+                   || (shape.Length == 1 && t.Shape.Length == 2 && t.Data.Length == shape[0] && (t.Shape[0] == 1 || t.Shape[1] == 1));
+        if (!fits)
+            throw InputFile.fault(path, $"tensor '{name}' shape",
+                $"[{string.Join(", ", t.Shape)}], but the architecture needs {expected}");
+        if (!allowNonFinite)
+            for (var i = 0; i < t.Data.Length; i++)
+                if (!float.IsFinite(t.Data[i]))
+                    throw InputFile.fault(path, $"tensor '{name}'",
+                        $"element {i} is {t.Data[i]}; a model's weights must be finite (pass allowNonFinite: true to load it anyway)");
+        return build(t);
+    }
+
+    /// <summary>Row-major data as a rows × cols matrix.</summary>
+    static Matrix<float> ToMatrix(StoredTensor t, int rows, int cols) =>
+        Matrix<float>.Build.Dense(rows, cols, (i, j) => t.Data[i * cols + j]);
+
+    /// <summary>
+    /// {"inputs": 784, "layers": [{"type": "Linear", "in_features": 784, "out_features": 128}, {"type": "ReLU"}, …]}:
+    /// every field of the type and range it must have; unknown layer types and fields refused.
+    /// </summary>
+    public static (int Inputs, LayerSpec[] Specs) ParseArchitecture(string path, string json)
+    {
+        InvalidDataException Bad(string field, string what) => InputFile.fault(path, $"architecture {field}", what);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth });
+        }
+        catch (JsonException e)
+        {
+            throw Bad("metadata", $"is not valid JSON ({e.Message})");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw Bad("metadata", $"is {root.ValueKind}, not an object with 'inputs' and 'layers'");
+            foreach (var p in root.EnumerateObject())
+                if (p.Name is not ("inputs" or "layers")) throw Bad("metadata", $"has the unknown field '{p.Name}'");
+            var inputs = PositiveInt(root, "inputs", "'inputs'", Bad) ?? throw Bad("'inputs'", "missing");
+            if (!root.TryGetProperty("layers", out var layers)) throw Bad("'layers'", "missing");
+            if (layers.ValueKind != JsonValueKind.Array) throw Bad("'layers'", $"is {layers.ValueKind}, not an array");
+            var count = layers.GetArrayLength();
+            if (count == 0) throw Bad("'layers'", "is empty: a model needs at least one layer");
+            if (count > ModelLimits.MaxLayers) throw Bad("'layers'", $"{count:N0} layers, more than the {ModelLimits.MaxLayers:N0} a model may have");
+
+            var specs = new LayerSpec[count];
+            var width = inputs;
+            var i = 0;
+            foreach (var layer in layers.EnumerateArray())
+            {
+                var field = $"layer {i}";
+                if (layer.ValueKind != JsonValueKind.Object) throw Bad(field, $"is {layer.ValueKind}, not an object");
+                if (!layer.TryGetProperty("type", out var typeElement) || typeElement.ValueKind != JsonValueKind.String)
+                    throw Bad(field, "has no 'type' string");
+                var type = typeElement.GetString()!;
+                string[] allowed = type switch
+                {
+                    "Linear" => ["type", "in_features", "out_features", "bias"],
+                    "Dropout" => ["type", "p", "inplace"],
+                    "LeakyReLU" => ["type", "negative_slope", "inplace"],
+                    "Softmax" => ["type", "dim"],
+                    "ReLU" => ["type", "inplace"],
+                    "Sigmoid" or "Tanh" or "Softplus" => ["type"],
+                    _ => throw Bad(field, $"has type '{(type.Length > 40 ? type[..40] + "…" : type)}', which Hybrid does not know (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, Softmax, Dropout)"),
+                };
+                foreach (var p in layer.EnumerateObject())
+                    if (!allowed.Contains(p.Name)) throw Bad(field, $"{type} has the unknown field '{p.Name}'");
+
+                specs[i] = type switch
+                {
+                    "Linear" => Linear(layer, field, width, Bad),
+                    "Dropout" => LayerSpec.NewDropout(Number(layer, "p", field, 0.5, p => p is >= 0 and < 1, "in [0, 1)", Bad)),
+                    "LeakyReLU" => LayerSpec.NewActivation(ActivationFunction.NewLeakyReLU(
+                        Number(layer, "negative_slope", field, 0.01, double.IsFinite, "finite", Bad))),
+                    "Softmax" => Softmax(layer, field, Bad),
+                    "ReLU" => LayerSpec.NewActivation(ActivationFunction.ReLU),
+                    "Sigmoid" => LayerSpec.NewActivation(ActivationFunction.Sigmoid),
+                    "Tanh" => LayerSpec.NewActivation(ActivationFunction.Tanh),
+                    _ => LayerSpec.NewActivation(ActivationFunction.Softplus),
+                };
+                if (specs[i] is LayerSpec.Dense d) width = d.outputs;
+                i++;
+            }
+
+            return (inputs, specs);
+        }
+    }
+
+    static LayerSpec Linear(JsonElement layer, string field, int width, Func<string, string, InvalidDataException> bad)
+    {
+        var outputs = PositiveInt(layer, "out_features", field, bad) ?? throw bad(field, "Linear has no 'out_features'");
+        if (PositiveInt(layer, "in_features", field, bad) is { } inFeatures && inFeatures != width)
+            throw bad(field, $"Linear has in_features {inFeatures}, but the layer before it gives {width}");
+        if (layer.TryGetProperty("bias", out var bias) && bias.ValueKind != JsonValueKind.True)
+            throw bad(field, "Linear without a bias is not supported ('bias' must be true)");
+        return LayerSpec.NewDense(outputs, Initializer.GlorotUniform, Initializer.Zeros);
+    }
+
+    static LayerSpec Softmax(JsonElement layer, string field, Func<string, string, InvalidDataException> bad)
+    {
+        if (layer.TryGetProperty("dim", out var dim) && !(dim.ValueKind == JsonValueKind.Number && dim.TryGetInt32(out var d) && d is 1 or -1))
+            throw bad(field, $"Softmax over dim {dim.GetRawText()}; only dim 1 (or -1), over each sample's outputs, is supported");
+        return LayerSpec.NewActivation(ActivationFunction.Softmax);
+    }
+
+    static int? PositiveInt(JsonElement owner, string name, string field, Func<string, string, InvalidDataException> bad)
+    {
+        if (!owner.TryGetProperty(name, out var value)) return null;
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var n))
+            throw bad(field, $"'{name}' is {Shown(value)}, not an integer");
+        if (n < 1 || n > int.MaxValue) throw bad(field, $"'{name}' is {n}, not in [1, {int.MaxValue}]");
+        return (int)n;
+    }
+
+    static double Number(
+        JsonElement owner, string name, string field, double fallback, Func<double, bool> valid, string range,
+        Func<string, string, InvalidDataException> bad)
+    {
+        if (!owner.TryGetProperty(name, out var value)) return fallback;
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var x))
+            throw bad(field, $"'{name}' is {Shown(value)}, not a number");
+        return valid(x) ? x : throw bad(field, $"'{name}' is {x}, not {range}");
+    }
+
+    static string Shown(JsonElement value)
+    {
+        var text = value.GetRawText();
+        return text.Length > 40 ? text[..40] + "…" : text;
+    }
+}

@@ -1,0 +1,63 @@
+using FsCheck;
+using FsCheck.Fluent;
+using Hybrid.Tests.Fuzz;
+using Xunit.Abstractions;
+
+namespace Hybrid.Tests;
+
+/// <summary>
+/// The standing fuzz suite: every reader, fed hostile files, gives a value or its documented exception naming the
+/// file, within 2 s and 512 MB per case. CI runs 1,000 random cases per format (FsCheck picks each case's class and
+/// seed) and the replay of the reported classes; build/fuzz.sh runs 10,000 per format (HYBRID_FUZZ_CASES).
+/// Each run writes its table of outcomes to artifacts/fuzz/.
+/// </summary>
+public class FuzzTests(ITestOutputHelper output)
+{
+    static readonly Func<string, object?> LoadModel = path => Network.Load(path);
+    static readonly Func<string, object?> ReadIdx = path => Core.Idx.read(path);
+
+    public static TheoryData<string> Formats => new() { "safetensors", "architecture", "idx", "idx.gz" };
+
+    static (Gen<Case> Cases, Func<string, object?> Read) Format(string name) => name switch
+    {
+        "safetensors" => (SafeTensorsCases.Generator(c => !SafeTensorsCases.IsModel(c)), LoadModel),
+        "architecture" => (SafeTensorsCases.Generator(SafeTensorsCases.IsModel), LoadModel),
+        "idx" => (IdxCases.RawGenerator, ReadIdx),
+        _ => (IdxCases.GzipGenerator, ReadIdx),
+    };
+
+    void Report(string name, IReadOnlyList<Harness.Result> results, string? note = null)
+    {
+        var table = Harness.Table(name, results, note);
+        output.WriteLine(table);
+        var bad = results.Where(r => !Harness.IsGood(r.Outcome)).ToArray();
+        Assert.True(bad.Length == 0, $"{bad.Length} bad outcomes of {results.Count}:\n{table}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void Random_hostile_files_give_a_value_or_a_named_error_within_2_s_and_512_MB(string format)
+    {
+        var (cases, read) = Format(format);
+        var seed = Harness.Seed();
+        var count = Harness.CasesPerFormat(1000);
+        var sample = cases.Sample(count, new Rnd(seed), 30);
+        Report($"{format}-random", Harness.RunAll(sample, read), $"FsCheck seed {seed} (HYBRID_FUZZ_SEED={seed} replays it)");
+    }
+
+    [Fact]
+    public void The_reported_safetensors_classes_replay_without_a_bad_outcome()
+    {
+        var cases = SafeTensorsCases.Replay(perClass: 40).ToArray();
+        Assert.True(cases.Length >= 2000, $"{cases.Length} replayed files");
+        Report("safetensors-replay", Harness.RunAll(cases, LoadModel));
+    }
+
+    [Fact]
+    public void The_reported_IDX_classes_replay_without_a_bad_outcome()
+    {
+        var cases = IdxCases.Replay(perClass: 6).ToArray();
+        Assert.True(cases.Length >= 100, $"{cases.Length} replayed files");
+        Report("idx-replay", Harness.RunAll(cases, ReadIdx));
+    }
+}
