@@ -7,7 +7,8 @@ using Xunit.Abstractions;
 namespace Hybrid.Onnx.Tests;
 
 /// <summary>Model.ExportOnnx: what ONNX Runtime computes from the file is what Hybrid computes.</summary>
-public class ExportTests(TrainedModels trained, ITestOutputHelper output) : IClassFixture<TrainedModels>
+[Collection(TrainedModelsCollection.Name)]
+public class ExportTests(TrainedModels trained, ITestOutputHelper output)
 {
     [Theory]
     [InlineData("readme")]

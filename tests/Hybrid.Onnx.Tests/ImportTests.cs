@@ -8,7 +8,8 @@ using Xunit.Abstractions;
 namespace Hybrid.Onnx.Tests;
 
 /// <summary>Network.LoadOnnx: files from Hybrid, from PyTorch and written by hand compute what ONNX Runtime computes from them.</summary>
-public class ImportTests(TrainedModels trained, ITestOutputHelper output) : IClassFixture<TrainedModels>
+[Collection(TrainedModelsCollection.Name)]
+public class ImportTests(TrainedModels trained, ITestOutputHelper output)
 {
     static void SameWeightsBitForBit(Model expected, Model actual)
     {
@@ -65,6 +66,29 @@ public class ImportTests(TrainedModels trained, ITestOutputHelper output) : ICla
         Assert.Equal(Loss.SoftmaxCrossEntropy, back.Loss);
         var x = Fixtures.Mnist.Test.Take(1000).Features();
         Assert.Equal(trained.Wide.Predict(x).Classes, back.Predict(x).Classes);
+        File.Delete(path);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("""{"inputs":12,"inputs":12,"layers":[{"type":"Linear","in_features":12,"out_features":16}]}""")]
+    [InlineData("""{"inputs":12,"layers":[{"type":"Linear","in_features":12,"out_features":99}]}""")]
+    [InlineData("""{"inputs":12,"layers":[{"type":"Linear","in_features":12,"out_features":16},{"type":"Dropout","p":5},{"type":"Sigmoid"},{"type":"Linear","in_features":16,"out_features":3}]}""")]
+    [InlineData("""{"inputs":12,"layers":[{"type":"Conv2d"}]}""")]
+    public void Hybrids_metadata_that_does_not_agree_with_the_graph_is_ignored(string architecture)
+    {
+        var model = Network.Sequential(12).Dense(16).Activation(Activation.Sigmoid).Dense(3).Compile(Loss.MeanSquaredError, Optimizer.Adam(), seed: 2);
+        var path = Fixtures.TempFile(".onnx");
+        model.ExportOnnx(path);
+        var proto = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        proto.MetadataProps.Single(p => p.Key == OnnxFormat.ArchitectureKey).Value = architecture;
+        proto.MetadataProps.Single(p => p.Key == OnnxFormat.LossKey).Value = "nonsense";
+        File.WriteAllBytes(path, proto.ToByteArray());
+
+        var back = Network.LoadOnnx(path);
+        Assert.Equal(model.Layers, back.Layers);
+        Assert.Equal(Loss.SoftmaxCrossEntropy, back.Loss); // the graph's own default for 3 logits
+        SameWeightsBitForBit(model, back);
         File.Delete(path);
     }
 

@@ -44,3 +44,10 @@ public sealed class TrainedModels
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "readme or wide"),
     };
 }
+
+/// <summary>The test classes that share the trained models, so that they are trained once.</summary>
+[CollectionDefinition(Name)]
+public sealed class TrainedModelsCollection : ICollectionFixture<TrainedModels>
+{
+    public const string Name = "trained models";
+}

@@ -500,8 +500,9 @@ sealed class OnnxImport
         {
             described = ModelFile.ParseArchitecture(path, json);
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
+            // ArgumentException: System.Text.Json's JsonObject refuses a duplicate key only when it is read.
             return network with { Loss = loss };
         }
 
