@@ -108,7 +108,7 @@ public class ImportErrorTests
     }
 
     [Fact]
-    public void Files_that_are_not_ONNX_models_give_named_errors()
+    public async Task Files_that_are_not_ONNX_models_give_named_errors()
     {
         var bytes = Base().ToByteArray();
         var path = Fixtures.TempFile(".onnx");
@@ -125,7 +125,20 @@ public class ImportErrorTests
         var folder = Fixtures.TempFolder();
         Assert.Contains("is a directory", Assert.Throws<InvalidDataException>(() => Network.LoadOnnx(folder)).Message);
         Directory.Delete(folder);
-        if (OperatingSystem.IsLinux())
-            Assert.Contains("not a regular file", Assert.Throws<InvalidDataException>(() => Network.LoadOnnx("/dev/zero")).Message);
+        // A file past the limit is refused before it is read (a sparse file: no disk is used).
+        using (var big = File.Create(path)) big.SetLength(OnnxFormat.MaxFileBytes + 1);
+        Assert.Contains("more than the 1,073,741,824 Hybrid reads", Assert.Throws<InvalidDataException>(() => Network.LoadOnnx(path)).Message);
+        File.Delete(path);
+
+        if (!OperatingSystem.IsLinux()) return;
+        Assert.Contains("not a regular file", Assert.Throws<InvalidDataException>(() => Network.LoadOnnx("/dev/zero")).Message);
+        // Opening a FIFO for reading would block until a writer comes: it must be refused before it is opened.
+        var fifo = Fixtures.TempFile(".onnx");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+            mkfifo.WaitForExit();
+        // (A TimeoutException here means that it blocked.)
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(() => Network.LoadOnnx(fifo)).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("not a regular file", e.Message);
+        File.Delete(fifo);
     }
 }
