@@ -29,6 +29,7 @@ public class ImportErrorTests
         ["raw data shorter than the shape"] = (m => Weight(m).RawData = ByteString.CopyFrom(Weight(m).RawData.Span[..90]), ["input 1 'W'", "raw_data has 90 bytes", "needs 96"]),
         ["huge declared dims"] = (m => { Weight(m).Dims[0] = 1L << 40; Weight(m).Dims[1] = 1L << 20; }, ["'W'", "raw_data has 96 bytes", "[1099511627776, 1048576]"]),
         ["dims that overflow"] = (m => { Weight(m).Dims[0] = 1L << 40; Weight(m).Dims[1] = 1L << 40; }, ["'W'", "overflow 64 bits"]),
+        ["empty weight with a huge side"] = (m => { Weight(m).Dims[0] = (1L << 32) + 6; Weight(m).Dims[1] = 0; Weight(m).RawData = ByteString.Empty; }, ["'W'", "from 1 to 2³¹ − 1"]),
         ["negative dim"] = (m => Weight(m).Dims[0] = -4, ["'W'", "negative dimension -4"]),
         ["float_data count wrong"] = (m => { Weight(m).RawData = ByteString.Empty; Weight(m).FloatData.AddRange(new float[23]); }, ["'W'", "holds 23 values", "needs 24"]),
         ["external data"] = (m => Weight(m).DataLocation = TensorProto.Types.DataLocation.External, ["'W'", "external file"]),

@@ -408,6 +408,8 @@ sealed class OnnxImport
         var b = Constant(i, k);
         if (b.Dims.Count != 2) throw Fault(path, field, $"has shape [{Dims(b)}]; a weight matrix has two dimensions");
         var values = Floats(path, field, b);
+        // The data matched the shape, but an empty matrix may still have a huge other side: check before the int casts.
+        if (b.Dims.Any(d => d < 1 || d > int.MaxValue)) throw Fault(path, field, $"has shape [{Dims(b)}]; each dimension of a weight matrix is from 1 to 2³¹ − 1");
         var (rows, cols) = ((int)b.Dims[0], (int)b.Dims[1]);
         var (inputs, outputs) = transposed ? (cols, rows) : (rows, cols);
         if (inputs != width)
