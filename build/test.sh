@@ -27,6 +27,9 @@ dotnet build Hybrid.sln -c Release || status=$?
 if [ "$status" = 0 ]; then
   dotnet test tests/Hybrid.Tests -c Release --no-build --results-directory "$results" \
     --logger "trx;LogFileName=facade.trx" "$@" || status=$?
+  # ONNX export and import, checked by ONNX Runtime, the onnx checker and torch.onnx.export.
+  dotnet test tests/Hybrid.Onnx.Tests -c Release --no-build --results-directory "$results" \
+    --logger "trx;LogFileName=onnx.trx" "$@" || status=$?
 
   providers="managed simd"
   if /sbin/ldconfig -p 2>/dev/null | grep 'libopenblas\.so\.0' >/dev/null || [ -n "${HYBRID_OPENBLAS:-}" ]; then

@@ -412,6 +412,22 @@ public sealed class Model
         SafeTensors.Write(path, tensors, metadata);
     }
 
+    /// <summary>
+    /// Writes the model as ONNX (opset <see cref="Onnx.OnnxFormat.Opset"/>), for ONNX Runtime, ML.NET, Windows ML and the
+    /// rest: input <c>input</c> float32 [N, <see cref="Inputs"/>] with a symbolic batch dimension N; output <c>output</c>
+    /// [N, <see cref="Outputs"/>], the last layer's values; and, when the loss defines them, <c>probabilities</c> (what
+    /// <see cref="Predict(Matrix{float})"/> returns). Dense layers become Gemm (transB = 1, weights [out, in] as
+    /// stored), activations their ONNX ops, and dropout nothing (it is the identity at inference). The architecture
+    /// and loss go into the metadata, so <see cref="Network.LoadOnnx"/> restores the model exactly. The file is written
+    /// atomically, and the same weights give the same bytes.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A layer has no ONNX form; the message names it.</exception>
+    public void ExportOnnx(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        Onnx.OnnxExport.Write(path, Onnx.OnnxExport.Build(core, Loss, Layers, Summary()));
+    }
+
     internal IReadOnlyDictionary<string, float[]> CopyWeights() =>
         CoreModel.parameters(core).ToDictionary(p => p.Item1, p => p.Item2.Value.AsColumnMajorArray().ToArray());
 

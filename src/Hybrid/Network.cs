@@ -62,6 +62,48 @@ public static class Network
 
         return new Model(core, file.Loss, optimizer ?? Optimizer.Adam(), null, null, 1);
     }
+
+    /// <summary>
+    /// Loads an ONNX model of a multilayer perceptron, as <see cref="Model.ExportOnnx"/> writes it or as ONNX tools
+    /// such as <c>torch.onnx.export</c> do: one float32 input of [N, features] or [N, …] (e.g. [N, 1, 28, 28]); Gemm
+    /// (alpha, beta and transB folded in; transA refused), or MatMul followed by an optional Add, as dense layers;
+    /// Relu, Sigmoid, Tanh, LeakyRelu, Softplus and Softmax (over each sample) as activations; Dropout as dropout;
+    /// Identity, and Flatten or Reshape to [N, features], as nothing. Weights are FLOAT, as raw_data or float_data;
+    /// opsets 7 to 23. The path from the data input to the first graph output becomes the layers; Hybrid's own
+    /// metadata, when it agrees with the graph, restores the dropout layers an inference graph leaves out.
+    /// </summary>
+    /// <param name="path">The .onnx file; at most <see cref="Onnx.OnnxFormat.MaxFileBytes"/>, weights inside it (no external data).</param>
+    /// <param name="loss">The loss to train on from here. By default the one in Hybrid's metadata; else binary cross-entropy
+    /// for a Sigmoid last layer, mean squared error for a Softmax last layer (so that Predict returns the model's own
+    /// probabilities), binary cross-entropy on logits for one output, softmax cross-entropy otherwise.</param>
+    /// <param name="optimizer">The optimizer to train on with (Adam, lr 0.001, by default), from fresh state.</param>
+    /// <exception cref="FileNotFoundException">No file is at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is not an ONNX model Hybrid can read (truncated, malformed, too
+    /// large, inconsistent shapes, a cycle, an op or attribute it cannot map); the message names the file, the field
+    /// or node (index, name, op type) and the fault.</exception>
+    public static Model LoadOnnx(string path, Loss? loss = null, Optimizer? optimizer = null)
+    {
+        Providers.EnsureInitialized();
+        var network = Onnx.OnnxImport.Read(path);
+        var last = network.Specs[^1];
+        loss ??= network.Loss ?? last switch
+        {
+            LayerSpec.Activation { Item.IsSigmoid: true } => Loss.BinaryCrossEntropy,
+            LayerSpec.Activation { Item.IsSoftmax: true } => Loss.MeanSquaredError,
+            _ => CoreModel.widths(network.Inputs, network.Specs)[^1] == 1 ? Loss.BinaryCrossEntropyWithLogits : Loss.SoftmaxCrossEntropy,
+        };
+        Sequential<float> core;
+        try
+        {
+            core = CoreModel.ofParameters(network.Inputs, network.Specs, network.Parameters);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+
+        return new Model(core, loss, optimizer ?? Optimizer.Adam(), null, null, 1);
+    }
 }
 
 /// <summary>Builds a sequential network; each call returns a new builder, so a prefix can be shared.</summary>

@@ -19,7 +19,7 @@ public sealed class Optimizer
     /// <summary>The base learning rate.</summary>
     public double LearningRate => OptimizerSpecModule.learningRate(Settings);
 
-    static double Positive(double lr) => Check.Positive(lr, nameof(lr), "Optimizer");
+    static double Positive(double lr) => Guard.Positive(lr, nameof(lr), "Optimizer");
 
     /// <summary>Stochastic gradient descent (torch.optim.SGD). Full-batch, mini-batch and stochastic descent differ only in the batch size.</summary>
     /// <param name="lr">Learning rate.</param>

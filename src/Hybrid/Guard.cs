@@ -4,7 +4,7 @@ namespace Hybrid;
 /// Argument checks with messages that name the method, the argument, its value and the range it must be in.
 /// NaN fails every check (each is written so that a comparison with NaN, always false, refuses it).
 /// </summary>
-static class Check
+static class Guard
 {
     static ArgumentOutOfRangeException Out(string where, string name, object value, string range) =>
         new(name, value, $"{where}: {name} must be {range}, not {value}");
@@ -43,10 +43,10 @@ static class OptimizerChecks
 {
     public static Optimizer? Sgd(double lr, double momentum, bool nesterov, double weightDecay, double dampening)
     {
-        Check.Positive(lr, nameof(lr), "Optimizer.Sgd");
-        Check.UnitInterval(momentum, nameof(momentum), "Optimizer.Sgd");
-        Check.NonNegative(weightDecay, nameof(weightDecay), "Optimizer.Sgd");
-        Check.UnitInterval(dampening, nameof(dampening), "Optimizer.Sgd");
+        Guard.Positive(lr, nameof(lr), "Optimizer.Sgd");
+        Guard.UnitInterval(momentum, nameof(momentum), "Optimizer.Sgd");
+        Guard.NonNegative(weightDecay, nameof(weightDecay), "Optimizer.Sgd");
+        Guard.UnitInterval(dampening, nameof(dampening), "Optimizer.Sgd");
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new ArgumentOutOfRangeException(nameof(nesterov), nesterov,
                 $"Optimizer.Sgd: Nesterov momentum needs a momentum above 0 and no dampening (momentum {momentum}, dampening {dampening})");
@@ -55,21 +55,21 @@ static class OptimizerChecks
 
     public static Optimizer? RmsProp(double lr, double alpha, double eps, double momentum, double weightDecay)
     {
-        Check.Positive(lr, nameof(lr), "Optimizer.RmsProp");
-        Check.UnitInterval(alpha, nameof(alpha), "Optimizer.RmsProp");
-        Check.NonNegative(eps, nameof(eps), "Optimizer.RmsProp");
-        Check.UnitInterval(momentum, nameof(momentum), "Optimizer.RmsProp");
-        Check.NonNegative(weightDecay, nameof(weightDecay), "Optimizer.RmsProp");
+        Guard.Positive(lr, nameof(lr), "Optimizer.RmsProp");
+        Guard.UnitInterval(alpha, nameof(alpha), "Optimizer.RmsProp");
+        Guard.NonNegative(eps, nameof(eps), "Optimizer.RmsProp");
+        Guard.UnitInterval(momentum, nameof(momentum), "Optimizer.RmsProp");
+        Guard.NonNegative(weightDecay, nameof(weightDecay), "Optimizer.RmsProp");
         return null;
     }
 
     public static Optimizer? Adam(double lr, double beta1, double beta2, double eps, double weightDecay)
     {
-        Check.Positive(lr, nameof(lr), "Optimizer.Adam");
-        Check.Fraction(beta1, nameof(beta1), "Optimizer.Adam");
-        Check.Fraction(beta2, nameof(beta2), "Optimizer.Adam");
-        Check.NonNegative(eps, nameof(eps), "Optimizer.Adam");
-        Check.NonNegative(weightDecay, nameof(weightDecay), "Optimizer.Adam");
+        Guard.Positive(lr, nameof(lr), "Optimizer.Adam");
+        Guard.Fraction(beta1, nameof(beta1), "Optimizer.Adam");
+        Guard.Fraction(beta2, nameof(beta2), "Optimizer.Adam");
+        Guard.NonNegative(eps, nameof(eps), "Optimizer.Adam");
+        Guard.NonNegative(weightDecay, nameof(weightDecay), "Optimizer.Adam");
         return null;
     }
 }
