@@ -105,6 +105,7 @@ public sealed class Model
     /// <param name="callbacks">Early stopping, checkpoints, or your own.</param>
     /// <param name="progress">Receives progress after every batch.</param>
     /// <param name="cancellationToken">Stops training between batches.</param>
+    /// <param name="augmentation">Seeded random shifts, rotations, scalings and stroke changes of each training image, drawn afresh every epoch (square grey images only).</param>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite (names the epoch and batch).</exception>
     /// <exception cref="ArgumentException">The data does not fit the model.</exception>
     public History Fit(
@@ -114,7 +115,8 @@ public sealed class Model
         Dataset? validation = null,
         IReadOnlyList<Callback>? callbacks = null,
         IProgress<TrainingProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Augmentation? augmentation = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         CheckFits(train, nameof(train));
@@ -127,7 +129,8 @@ public sealed class Model
         var results = new List<EpochResult>();
         var stopped = false;
         var batches = (train.Count + batchSize - 1) / batchSize;
-        var filler = new BatchFiller(train);
+        var augmenter = augmentation is null ? null : new Augmenter(augmentation, train.FeatureCount);
+        var filler = new BatchFiller(train, augmenter);
         var outputs = new float[batchSize * Outputs];
         for (var e = 0; e < epochs && !stopped; e++)
         {
@@ -146,13 +149,13 @@ public sealed class Model
                 double loss;
                 if (fused is not null)
                 {
-                    filler.Next(order, start);
+                    filler.Next(order, start, epoch);
                     loss = fused.Step(Providers.Kernels<float>(), size, filler.Fill, lr, dropout, outputs.AsSpan(0, size * Outputs));
                     if (double.IsFinite(loss)) correct += CountCorrect(outputs, size, train, order, start);
                 }
                 else
                 {
-                    var (x, y) = train.Batch(order, start, size);
+                    var (x, y) = augmenter?.Batch(train, order, start, size, epoch) ?? train.Batch(order, start, size);
                     (loss, var output) = Step(x, y, lr);
                     if (double.IsFinite(loss)) correct += Correct(output, y);
                 }
@@ -197,21 +200,29 @@ public sealed class Model
     sealed class BatchFiller
     {
         readonly Dataset data;
+        readonly Augmenter? augmenter;
         int[] order = [];
-        int start;
+        int start, epoch;
 
-        public BatchFiller(Dataset data)
+        public BatchFiller(Dataset data, Augmenter? augmenter)
         {
             this.data = data;
-            Fill = (x, y) => this.data.Batch(order, start, x.Length / this.data.FeatureCount, x, y);
+            this.augmenter = augmenter;
+            Fill = (x, y) =>
+            {
+                var rows = x.Length / this.data.FeatureCount;
+                this.data.Batch(order, start, rows, x, y);
+                this.augmenter?.Apply(x, rows, epoch, order, start);
+            };
         }
 
         public Action<Span<float>, Span<float>> Fill { get; }
 
-        public void Next(int[] order, int start)
+        public void Next(int[] order, int start, int epoch)
         {
             this.order = order;
             this.start = start;
+            this.epoch = epoch;
         }
     }
 
