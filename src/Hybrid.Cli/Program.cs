@@ -5,6 +5,7 @@ var root = new RootCommand("Hybrid: neural networks in .NET, with gradients you 
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(EvaluateCommand.Create());
 root.Subcommands.Add(PredictCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(GraphCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(ProviderOptions.Command());

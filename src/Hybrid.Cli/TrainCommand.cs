@@ -12,7 +12,8 @@ static class TrainCommand
 {
     public static Command Create()
     {
-        var dataset = new Argument<string>("dataset") { Description = "The data set to train on: mnist." };
+        var dataset = new Argument<string>("dataset") { Description = "The data set to train on: mnist, or folder (a folder of pictures, one subfolder per class)." };
+        var (folder, augment, folderOptions) = TrainFolder.Options();
         var hidden = new Option<string>("--hidden") { Description = "Hidden layer widths, comma-separated.", DefaultValueFactory = _ => "128" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 5 };
         var batch = new Option<int>("--batch") { Description = "Mini-batch size.", DefaultValueFactory = _ => 64 };
@@ -44,13 +45,14 @@ static class TrainCommand
         var command = new Command("train", "Train a multi-layer perceptron and report its test accuracy.")
         {
             dataset, hidden, epochs, batch, optimizer, lr, momentum, weightDecay, dropout, schedule, clip, init, seed, save, report, json, data, limit,
-            provider, threads,
+            provider, threads, folder, augment,
         };
+        foreach (var option in folderOptions) command.Options.Add(option);
         command.SetAction(parse =>
         {
-            if (parse.GetValue(dataset) is not "mnist")
+            if (parse.GetValue(dataset) is not ("mnist" or "folder"))
             {
-                Console.Error.WriteLine($"hybrid train: unknown data set '{parse.GetValue(dataset)}'; the only one is mnist.");
+                Console.Error.WriteLine($"hybrid train: unknown data set '{parse.GetValue(dataset)}'; it is mnist, or folder DIR.");
                 return 2;
             }
 
@@ -59,15 +61,18 @@ static class TrainCommand
                 Recipe.Hidden(parse.GetValue(hidden)!), parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(optimizer)!,
                 parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(dropout),
                 parse.GetValue(schedule)!, parse.GetValue(clip), parse.GetValue(init), parse.GetValue(seed),
-                parse.GetValue(save)?.FullName, parse.GetValue(report)?.FullName, parse.GetValue(json), parse.GetValue(data)?.FullName, parse.GetValue(limit));
+                parse.GetValue(save)?.FullName, parse.GetValue(report)?.FullName, parse.GetValue(json), parse.GetValue(data)?.FullName, parse.GetValue(limit),
+                parse.GetValue(augment));
+            if (parse.GetValue(dataset) is "folder") return TrainFolder.Run(settings, parse, folder, folderOptions);
             return Run(settings);
         });
         return command;
     }
 
-    sealed record Settings(
+    internal sealed record Settings(
         IReadOnlyList<int> Hidden, int Epochs, int Batch, string Optimizer, double? Lr, double Momentum, double WeightDecay,
-        double Dropout, string Schedule, double? ClipNorm, WeightInit Init, int Seed, string? Save, string? Report, bool Json, string? Data, int? Limit);
+        double Dropout, string Schedule, double? ClipNorm, WeightInit Init, int Seed, string? Save, string? Report, bool Json, string? Data, int? Limit,
+        bool Augment);
 
     static int Run(Settings s)
     {
@@ -90,7 +95,8 @@ static class TrainCommand
         console.Note($"matrix provider: {Providers.Describe()}");
         console.Note($"training on {train.Count:N0} images, validating on {mnist.Test.Count:N0}; {s.Epochs} epochs, batch {s.Batch}, seed {s.Seed}");
 
-        var history = console.Train(model, train, mnist.Test, s.Epochs, s.Batch);
+        if (s.Augment) console.Note($"augmentation: {Augmentation.Default with { Seed = s.Seed }}");
+        var history = console.Train(model, train, mnist.Test, s.Epochs, s.Batch, s.Augment ? Augmentation.Default with { Seed = s.Seed } : null);
         var test = model.Evaluate(mnist.Test);
         if (s.Save is not null)
         {
@@ -145,6 +151,7 @@ static class TrainCommand
             w.WriteNumber("dropout", s.Dropout);
             w.WriteNumber("seed", s.Seed);
             w.WriteNumber("train_images", train.Count);
+            w.WriteBoolean("augment", s.Augment);
             w.WriteString("provider", Providers.Describe());
             if (s.Save is not null) w.WriteString("saved", s.Save);
             if (s.Report is not null) w.WriteString("report", s.Report);
