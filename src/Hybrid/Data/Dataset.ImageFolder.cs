@@ -89,12 +89,20 @@ public sealed partial class Dataset
         var channels = greyscale ? 1 : 3;
         var features = width * height * channels;
         var values = new float[(long)files.Count * features];
-        Parallel.For(0, files.Count, i =>
+        try
         {
-            var image = ImageFile.Read(files[i].File, greyscale, limits);
-            var pixels = preparation == ImagePreparation.MnistStyle ? Imaging.MnistStyle.Prepare(image, files[i].File) : Fit(image, width, height).ToArray();
-            pixels.CopyTo(values, (long)i * features);
-        });
+            Parallel.For(0, files.Count, i =>
+            {
+                var image = ImageFile.Read(files[i].File, greyscale, limits);
+                var pixels = preparation == ImagePreparation.MnistStyle ? Imaging.MnistStyle.Prepare(image, files[i].File) : Fit(image, width, height).ToArray();
+                pixels.CopyTo(values, (long)i * features);
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // The first bad file's own exception, as a sequential loop would have thrown it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
 
         var all = mode == LabelMode.Binary
             ? new Dataset(values, features, files.Select(f => (float)f.Label).ToArray(), 1, files.Select(f => f.Label).ToArray())

@@ -98,6 +98,8 @@ public static class ImageFile
             // An LZW code of at least 3 bits stands for at most 4,096 pixels.
             _ => pixels / 16384,
         };
+        if (h.Format == ImageFormat.Jpeg && !ImageHeader.JpegIsComplete(bytes))
+            throw new InvalidDataException($"{source}: truncated JPEG file: its image data does not end with the end-of-image marker (FF D9).");
         if (bytes.Length < least)
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
                 $"{source}: truncated {h.Format} file: {h.Width:N0}×{h.Height:N0} pixels need at least {least:N0} bytes, the file has {bytes.Length:N0}."));

@@ -121,6 +121,32 @@ public sealed record ImageHeader(ImageFormat Format, int Width, int Height, int 
         }
     }
 
+    /// <summary>
+    /// True when a JPEG's image data ends with the end-of-image marker: entropy-coded data never holds the bytes
+    /// FF D9 (a data byte FF is followed by 00), so a file without them after its first scan header is cut short.
+    /// </summary>
+    internal static bool JpegIsComplete(ReadOnlySpan<byte> b)
+    {
+        var at = 2;
+        while (at + 4 <= b.Length)
+        {
+            if (b[at] != 0xFF) return false;
+            if (b[at + 1] == 0xFF)
+            {
+                at++;
+                continue;
+            }
+
+            var length = BinaryPrimitives.ReadUInt16BigEndian(b[(at + 2)..]);
+            if (b[at + 1] == 0xDA) return at + 2 + length <= b.Length && b[(at + 2 + length)..].IndexOf(EndOfImage) >= 0;
+            at += 2 + length;
+        }
+
+        return false;
+    }
+
+    static ReadOnlySpan<byte> EndOfImage => [0xFF, 0xD9];
+
     static int Clamp(uint v) => v > int.MaxValue ? int.MaxValue : (int)v;
 }
 
