@@ -64,12 +64,12 @@ public static class ImageFile
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // stb reports a corrupt or cut-short stream with a plain Exception (or runs off the end of its arrays).
-            throw new InvalidDataException($"{source}: corrupt or truncated {header.Format} file ({e.Message}).", e);
+            throw new InvalidDataException($"{source}: corrupt or truncated {ImageHeader.Name(header.Format)} file ({e.Message}).", e);
         }
 
         if (decoded is null || decoded.Width != header.Width || decoded.Height != header.Height || decoded.Data is null
             || decoded.Data.LongLength < 4L * decoded.Width * decoded.Height)
-            throw new InvalidDataException($"{source}: corrupt {header.Format} file: it did not decode to the {header.Width}×{header.Height} pixels its header declares.");
+            throw new InvalidDataException($"{source}: corrupt {ImageHeader.Name(header.Format)} file: it did not decode to the {header.Width}×{header.Height} pixels its header declares.");
         var image = FromRgba(decoded.Data, decoded.Width, decoded.Height, greyscale);
         return Orient(image, header.Orientation);
     }
@@ -87,7 +87,7 @@ public static class ImageFile
         var pixels = (long)h.Width * h.Height;
         if (pixels > limits.MaxPixels)
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"{source}: the {h.Format} header declares {h.Width:N0}×{h.Height:N0} = {pixels:N0} pixels, more than the limit of {limits.MaxPixels:N0}."));
+                $"{source}: the {ImageHeader.Name(h.Format)} header declares {h.Width:N0}×{h.Height:N0} = {pixels:N0} pixels, more than the limit of {limits.MaxPixels:N0}."));
         var least = h.Format switch
         {
             // One bit per pixel at the least (1-bit grey), one filter byte per row, deflated by at most 1032:1.
@@ -102,7 +102,7 @@ public static class ImageFile
             throw new InvalidDataException($"{source}: truncated JPEG file: its image data does not end with the end-of-image marker (FF D9).");
         if (bytes.Length < least)
             throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"{source}: truncated {h.Format} file: {h.Width:N0}×{h.Height:N0} pixels need at least {least:N0} bytes, the file has {bytes.Length:N0}."));
+                $"{source}: truncated {ImageHeader.Name(h.Format)} file: {h.Width:N0}×{h.Height:N0} pixels need at least {least:N0} bytes, the file has {bytes.Length:N0}."));
         return h;
     }
 

@@ -46,9 +46,12 @@ public sealed record ImageHeader(ImageFormat Format, int Width, int Height, int 
         else if (bytes.StartsWith("GIF87a"u8) || bytes.StartsWith("GIF89a"u8)) header = Gif(bytes, source);
         else throw new InvalidDataException($"{source}: not an image Hybrid reads (PNG, JPEG, BMP or GIF): the file starts with {Describe(bytes)}.");
         if (header.Width < 1 || header.Height < 1)
-            throw new InvalidDataException($"{source}: the {header.Format} header declares {header.Width}×{header.Height} pixels; an image needs at least 1×1.");
+            throw new InvalidDataException($"{source}: the {Name(header.Format)} header declares {header.Width}×{header.Height} pixels; an image needs at least 1×1.");
         return header;
     }
+
+    /// <summary>The format's name as written: PNG, JPEG, BMP, GIF.</summary>
+    internal static string Name(ImageFormat format) => format.ToString().ToUpperInvariant();
 
     static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
@@ -56,7 +59,7 @@ public sealed record ImageHeader(ImageFormat Format, int Width, int Height, int 
         string.Join(" ", bytes[..Math.Min(8, bytes.Length)].ToArray().Select(b => b.ToString("X2"))) + (bytes.Length < 8 ? " (and ends there)" : "");
 
     static InvalidDataException Short(string source, ImageFormat format, int length) =>
-        new($"{source}: truncated {format} file: its header is cut short ({length} bytes).");
+        new($"{source}: truncated {Name(format)} file: its header is cut short ({length} bytes).");
 
     static ImageHeader Png(ReadOnlySpan<byte> b, string source)
     {
