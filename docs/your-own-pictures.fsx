@@ -158,7 +158,9 @@ let photos =
 let accuracy (prepare: Image -> float32[]) =
     let x = Matrix<float32>.Build.DenseOfRowArrays(photos |> Array.Parallel.map prepare)
     let classes = model.Predict(x).Classes
-    float (Seq.sum [ for i in 0..199 -> if classes[i] = labels[i] then 1 else 0 ]) / 200.0
+
+    float (Seq.sum [ for i in 0..199 -> if classes[i] = labels[i] then 1 else 0 ])
+    / 200.0
 
 printfn
     $"naive path %.1f{100.0 * accuracy MnistStyle.Naive}%%, MNIST-style path %.1f{100.0 * accuracy (fun i -> MnistStyle.Prepare i)}%%"
@@ -186,8 +188,16 @@ let folder =
     Path.Combine(Path.GetTempPath(), $"hybrid-docs-threes-eights-{Guid.NewGuid():N}")
 
 let train = mnist.Train
-let threes = [| 0 .. train.Count - 1 |] |> Array.filter (fun i -> train.Labels[i] = 3) |> Array.truncate 1500
-let eights = [| 0 .. train.Count - 1 |] |> Array.filter (fun i -> train.Labels[i] = 8) |> Array.truncate 1500
+
+let threes =
+    [| 0 .. train.Count - 1 |]
+    |> Array.filter (fun i -> train.Labels[i] = 3)
+    |> Array.truncate 1500
+
+let eights =
+    [| 0 .. train.Count - 1 |]
+    |> Array.filter (fun i -> train.Labels[i] = 8)
+    |> Array.truncate 1500
 
 for name, indices in [ "three", threes; "eight", eights ] do
     Directory.CreateDirectory(Path.Combine(folder, name)) |> ignore

@@ -76,16 +76,16 @@ public sealed record Augmentation
     /// <summary>Output pixel p samples the input at the inverse of: scale and rotate about the centre, then shift.</summary>
     internal static void Transform(ReadOnlySpan<float> image, Span<float> output, Span<float> scratch, int side, Change c)
     {
-        var centre = side / 2.0;
-        double cos = Math.Cos(c.Angle) / c.Scale, sin = Math.Sin(c.Angle) / c.Scale;
+        var centre = side / 2f;
+        float cos = (float)(Math.Cos(c.Angle) / c.Scale), sin = (float)(Math.Sin(c.Angle) / c.Scale);
         for (var y = 0; y < side; y++)
-        for (var x = 0; x < side; x++)
         {
-            double u = x + 0.5 - centre - c.Dx, v = y + 0.5 - centre - c.Dy;
-            // The inverse rotation, in pixel-centre coordinates of the source.
-            var sx = cos * u + sin * v + centre - 0.5;
-            var sy = -sin * u + cos * v + centre - 0.5;
-            scratch[y * side + x] = Bilinear(image, side, sx, sy);
+            // The inverse rotation, in pixel-centre coordinates of the source, stepped along the row (a hot loop:
+            // it runs for every pixel of every training image of every epoch).
+            float u = 0.5f - centre - (float)c.Dx, v = y + 0.5f - centre - (float)c.Dy;
+            float sx = cos * u + sin * v + centre - 0.5f, sy = -sin * u + cos * v + centre - 0.5f;
+            for (var x = 0; x < side; x++, sx += cos, sy -= sin)
+                scratch[y * side + x] = Bilinear(image, side, sx, sy);
         }
 
         if (c.Thickness == 0)
@@ -113,10 +113,17 @@ public sealed record Augmentation
         }
     }
 
-    static float Bilinear(ReadOnlySpan<float> image, int side, double x, double y)
+    static float Bilinear(ReadOnlySpan<float> image, int side, float x, float y)
     {
-        int x0 = (int)Math.Floor(x), y0 = (int)Math.Floor(y);
-        float fx = (float)(x - x0), fy = (float)(y - y0);
+        if (x <= -1 || y <= -1 || x >= side || y >= side) return 0;
+        int x0 = (int)MathF.Floor(x), y0 = (int)MathF.Floor(y);
+        float fx = x - x0, fy = y - y0;
+        if (x0 >= 0 && y0 >= 0 && x0 + 1 < side && y0 + 1 < side)
+        {
+            var at = y0 * side + x0;
+            return (image[at] * (1 - fx) + image[at + 1] * fx) * (1 - fy) + (image[at + side] * (1 - fx) + image[at + side + 1] * fx) * fy;
+        }
+
         return (At(image, side, x0, y0) * (1 - fx) + At(image, side, x0 + 1, y0) * fx) * (1 - fy)
                + (At(image, side, x0, y0 + 1) * (1 - fx) + At(image, side, x0 + 1, y0 + 1) * fx) * fy;
     }
