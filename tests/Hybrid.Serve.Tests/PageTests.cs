@@ -133,9 +133,8 @@ public class PageTests(ServerFixture server, ITestOutputHelper output)
                 """);
             Assert.True(await Answer(page, before) == 1, "the pen's stroke is read as 1\n" + string.Join("\n", problems));
 
-            // A finger: touch pointer events (a tap, then a short drag) ink the pad as the mouse does; the tap alone is a
-            // zero-length line, which canvas would prune, so the page draws it as a disc. They are
-            // dispatched as the browser would send them; CDP's touch input does not reach a page's pointer listeners headless.
+            // A finger: touch pointer events (a tap, then a short drag), dispatched as a browser sends them, ink the pad
+            // as the mouse does; the tap alone is a zero-length line, which canvas would prune, so the page draws a disc.
             await page.ClickAsync("#clear");
             before = await Predictions(page);
             await page.EvaluateAsync(
