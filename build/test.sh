@@ -31,6 +31,10 @@ if [ "$status" = 0 ]; then
   dotnet test tests/Hybrid.Onnx.Tests -c Release --no-build --results-directory "$results" \
     --logger "trx;LogFileName=onnx.trx" "$@" || status=$?
 
+  # The prediction server: digits drawn on its page in headless Chromium, hostile requests, a bounded load test.
+  dotnet test tests/Hybrid.Serve.Tests -c Release --no-build --results-directory "$results" \
+    --logger "trx;LogFileName=serve.trx" "$@" || status=$?
+
   providers="managed simd"
   if /sbin/ldconfig -p 2>/dev/null | grep 'libopenblas\.so\.0' >/dev/null || [ -n "${HYBRID_OPENBLAS:-}" ]; then
     providers="$providers openblas"

@@ -35,19 +35,27 @@ static class EvaluateCommand
         new("--allow-non-finite") { Description = "Load a model whose weights hold NaN or infinities (refused by default), e.g. one saved with --save-diverged." };
 }
 
-/// <summary><c>hybrid predict MODEL FILE</c>: the class and probability of every image in an IDX file.</summary>
+/// <summary><c>hybrid predict MODEL FILE…</c>: the class and probability of every image in an IDX file, or of each picture file.</summary>
 static class PredictCommand
 {
     public static Command Create()
     {
         var model = new Argument<FileInfo>("model") { Description = "A model saved with --save (safetensors)." };
-        var file = new Argument<FileInfo>("file") { Description = "An IDX file of 28×28 images (raw or .gz), as MNIST's." };
+        var files = new Argument<FileInfo[]>("files")
+        {
+            Description = "Pictures (PNG, JPEG, BMP, GIF) of digits, or one IDX file of 28×28 images (raw or .gz), as MNIST's.", Arity = ArgumentArity.OneOrMore,
+        };
+        var (json, show, preprocess) = PredictImages.Options();
         var allow = EvaluateCommand.AllowNonFinite();
-        var command = new Command("predict", "Print the predicted digit and its probability for each image of an IDX file.") { model, file, allow };
+        var command = new Command("predict", "Print the predicted digit and its probability for each picture, or each image of an IDX file.") { model, files, json, show, preprocess, allow };
         command.SetAction(parse =>
         {
             var loaded = Network.Load(parse.GetValue(model)!.FullName, allowNonFinite: parse.GetValue(allow));
-            var path = parse.GetValue(file)!.FullName;
+            var inputs = parse.GetValue(files)!;
+            if (PredictImages.ArePictures(inputs))
+                return PredictImages.Run(loaded, inputs, parse.GetValue(json), parse.GetValue(show)?.FullName, parse.GetValue(preprocess)!);
+            if (inputs.Length > 1) throw new ArgumentException("predict: give pictures, or one IDX file.");
+            var path = inputs[0].FullName;
             var images = Core.Idx.read(path);
             var pixels = images.Dimensions.Skip(1).Aggregate(1, (a, d) => a * d);
             if (pixels != loaded.Inputs)

@@ -19,7 +19,7 @@ abstract class Output
 
     public abstract void Note(string line);
 
-    public abstract History Train(Model model, Dataset train, Dataset validation, int epochs, int batch);
+    public abstract History Train(Model model, Dataset train, Dataset validation, int epochs, int batch, Augmentation? augmentation = null);
 
     public abstract void Summary(History history, Evaluation test);
 
@@ -39,10 +39,10 @@ abstract class Output
     {
         public override void Note(string line) => writer.WriteLine(line);
 
-        public override History Train(Model model, Dataset train, Dataset validation, int epochs, int batch)
+        public override History Train(Model model, Dataset train, Dataset validation, int epochs, int batch, Augmentation? augmentation = null)
         {
             var printer = new EpochPrinter(line => writer.WriteLine(line), epochs);
-            return model.Fit(train, epochs, batch, validation, callbacks: [printer]);
+            return model.Fit(train, epochs, batch, validation, callbacks: [printer], augmentation: augmentation);
         }
 
         public override void Summary(History history, Evaluation test)
@@ -68,7 +68,7 @@ abstract class Output
     {
         public override void Note(string line) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]");
 
-        public override History Train(Model model, Dataset train, Dataset validation, int epochs, int batch)
+        public override History Train(Model model, Dataset train, Dataset validation, int epochs, int batch, Augmentation? augmentation = null)
         {
             History? history = null;
             AnsiConsole.Progress()
@@ -91,7 +91,7 @@ abstract class Output
                         task.Description = string.Create(CultureInfo.InvariantCulture,
                             $"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F4}  acc {Recipe.Percent(p.Accuracy)}  {p.SamplesPerSecond:N0} img/s");
                     });
-                    history = model.Fit(train, epochs, batch, validation, progress: progress);
+                    history = model.Fit(train, epochs, batch, validation, progress: progress, augmentation: augmentation);
                     task?.StopTask();
                 });
             return history!;

@@ -12,7 +12,8 @@ static class TrainCommand
 {
     public static Command Create()
     {
-        var dataset = new Argument<string>("dataset") { Description = "The data set to train on: mnist." };
+        var dataset = new Argument<string>("dataset") { Description = "The data set to train on: mnist, or folder (a folder of pictures, one subfolder per class)." };
+        var (folder, augment, folderOptions) = TrainFolder.Options();
         var hidden = new Option<string>("--hidden") { Description = "Hidden layer widths, comma-separated.", DefaultValueFactory = _ => "128" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 5 };
         var batch = new Option<int>("--batch") { Description = "Mini-batch size.", DefaultValueFactory = _ => 64 };
@@ -45,13 +46,14 @@ static class TrainCommand
         var command = new Command("train", "Train a multi-layer perceptron and report its test accuracy.")
         {
             dataset, hidden, epochs, batch, optimizer, lr, momentum, weightDecay, dropout, schedule, clip, init, seed, save, report, json, data, limit,
-            saveDiverged, provider, threads,
+            saveDiverged, provider, threads, folder, augment,
         };
+        foreach (var option in folderOptions) command.Options.Add(option);
         command.SetAction(parse =>
         {
-            if (parse.GetValue(dataset) is not "mnist")
+            if (parse.GetValue(dataset) is not ("mnist" or "folder"))
             {
-                Console.Error.WriteLine($"hybrid train: unknown data set '{parse.GetValue(dataset)}'; the only one is mnist.");
+                Console.Error.WriteLine($"hybrid train: unknown data set '{parse.GetValue(dataset)}'; it is mnist, or folder DIR.");
                 return 2;
             }
 
@@ -60,16 +62,22 @@ static class TrainCommand
                 parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(dropout),
                 parse.GetValue(schedule)!, parse.GetValue(clip), parse.GetValue(init), parse.GetValue(seed),
                 parse.GetValue(save)?.FullName, parse.GetValue(report)?.FullName, parse.GetValue(json), parse.GetValue(data)?.FullName, parse.GetValue(limit),
-                parse.GetValue(saveDiverged), parse.GetValue(provider)!, parse.GetValue(threads));
+                parse.GetValue(saveDiverged), parse.GetValue(provider)!, parse.GetValue(threads), parse.GetValue(augment));
+            if (parse.GetValue(dataset) is "folder")
+            {
+                ProviderOptions.Apply(settings.Provider, settings.Threads);
+                return TrainFolder.Run(settings, parse, folder, folderOptions);
+            }
+
             return RunReporting(settings);
         });
         return command;
     }
 
-    sealed record Settings(
+    internal sealed record Settings(
         IReadOnlyList<int> Hidden, int Epochs, int Batch, string Optimizer, double? Lr, double Momentum, double WeightDecay,
         double Dropout, string Schedule, double? ClipNorm, WeightInit Init, int Seed, string? Save, string? Report, bool Json, string? Data, int? Limit,
-        bool SaveDiverged, string Provider, int? Threads);
+        bool SaveDiverged, string Provider, int? Threads, bool Augment);
 
     /// <summary>Exit code of a run that diverged (1 is an error, 2 a usage error).</summary>
     public const int Diverged = 3;
@@ -148,10 +156,12 @@ static class TrainCommand
             console.Note($"--batch {s.Batch:N0} is more than the {train.Count:N0} training images: training full-batch, {batch:N0} per step");
         console.Note($"training on {train.Count:N0} images, validating on {mnist.Test.Count:N0}; {s.Epochs} epochs, batch {batch}, seed {s.Seed}");
 
+        var augmentation = s.Augment ? Augmentation.Default with { Seed = s.Seed } : null;
+        if (augmentation is not null) console.Note($"augmentation: {augmentation}");
         History history;
         try
         {
-            history = console.Train(model, train, mnist.Test, s.Epochs, batch);
+            history = console.Train(model, train, mnist.Test, s.Epochs, batch, augmentation);
         }
         catch (TrainingDivergedException e)
         {
@@ -275,6 +285,7 @@ static class TrainCommand
         w.WriteNumber("dropout", s.Dropout);
         w.WriteNumber("seed", s.Seed);
         w.WriteNumber("train_images", trainCount);
+        w.WriteBoolean("augment", s.Augment);
         w.WriteString("provider", Providers.Describe());
         if (saved is not null) w.WriteString("saved", saved);
         if (report is not null) w.WriteString("report", report);

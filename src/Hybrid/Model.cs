@@ -120,6 +120,7 @@ public sealed class Model
     /// <see cref="double.PositiveInfinity"/> turns it off). A NaN or infinite loss, and NaN or infinite weights
     /// (checked after every epoch), always stop the run.
     /// </param>
+    /// <param name="augmentation">Seeded random shifts, rotations, scalings and stroke changes of each training image, drawn afresh every epoch (square grey images only).</param>
     /// <remarks>
     /// A <paramref name="batchSize"/> above the number of samples is clamped to it (full-batch training), as Keras and
     /// PyTorch's DataLoader do; one whose step buffers would not fit in memory is refused.
@@ -137,7 +138,8 @@ public sealed class Model
         IReadOnlyList<Callback>? callbacks = null,
         IProgress<TrainingProgress>? progress = null,
         double maxLossGrowth = 1e4,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Augmentation? augmentation = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         CheckFits(train, nameof(train));
@@ -161,7 +163,7 @@ public sealed class Model
                   "This call changed nothing: wait for the other Fit to return, or train a separate model.");
         try
         {
-            return Train(train, epochs, batchSize, validation, callbacks, progress, divergence, cancellationToken);
+            return Train(train, epochs, batchSize, validation, callbacks, progress, divergence, augmentation, cancellationToken);
         }
         finally
         {
@@ -171,14 +173,15 @@ public sealed class Model
 
     History Train(
         Dataset train, int epochs, int batchSize, Dataset? validation, IReadOnlyList<Callback> callbacks,
-        IProgress<TrainingProgress>? progress, Divergence divergence, CancellationToken cancellationToken)
+        IProgress<TrainingProgress>? progress, Divergence divergence, Augmentation? augmentation, CancellationToken cancellationToken)
     {
         foreach (var c in callbacks) c.OnTrainBegin(this);
 
         var results = new List<EpochResult>();
         var stopped = false;
         var batches = (train.Count + batchSize - 1) / batchSize;
-        var filler = new BatchFiller(train);
+        var augmenter = augmentation is null ? null : new Augmenter(augmentation, train.FeatureCount);
+        var filler = new BatchFiller(train, augmenter);
         var outputs = new float[batchSize * Outputs];
         for (var e = 0; e < epochs && !stopped; e++)
         {
@@ -197,13 +200,13 @@ public sealed class Model
                 double loss;
                 if (fused is not null)
                 {
-                    filler.Next(order, start);
+                    filler.Next(order, start, epoch);
                     loss = fused.Step(Providers.Kernels<float>(), size, filler.Fill, lr, dropout, outputs.AsSpan(0, size * Outputs));
                     if (double.IsFinite(loss)) correct += CountCorrect(outputs, size, train, order, start);
                 }
                 else
                 {
-                    var (x, y) = train.Batch(order, start, size);
+                    var (x, y) = augmenter?.Batch(train, order, start, size, epoch) ?? train.Batch(order, start, size);
                     (loss, var output) = Step(x, y, lr);
                     if (double.IsFinite(loss)) correct += Correct(output, y);
                 }
@@ -248,21 +251,29 @@ public sealed class Model
     sealed class BatchFiller
     {
         readonly Dataset data;
+        readonly Augmenter? augmenter;
         int[] order = [];
-        int start;
+        int start, epoch;
 
-        public BatchFiller(Dataset data)
+        public BatchFiller(Dataset data, Augmenter? augmenter)
         {
             this.data = data;
-            Fill = (x, y) => this.data.Batch(order, start, x.Length / this.data.FeatureCount, x, y);
+            this.augmenter = augmenter;
+            Fill = (x, y) =>
+            {
+                var rows = x.Length / this.data.FeatureCount;
+                this.data.Batch(order, start, rows, x, y);
+                this.augmenter?.Apply(x, rows, epoch, order, start);
+            };
         }
 
         public Action<Span<float>, Span<float>> Fill { get; }
 
-        public void Next(int[] order, int start)
+        public void Next(int[] order, int start, int epoch)
         {
             this.order = order;
             this.start = start;
+            this.epoch = epoch;
         }
     }
 

@@ -21,6 +21,7 @@ public class PageTests(Site site) : IClassFixture<Site>
         ["mnist.html"] = ["mnist-curves", "mnist-confusion", "mnist-misclassified"],
         ["providers.html"] = ["provider-times"],
         ["extending.html"] = ["swish"],
+        ["your-own-pictures.html"] = ["own-pictures-before-after", "own-pictures-steps", "own-pictures-curves"],
         ["benchmarks.html"] = [],
         ["benchmarks-dotnet.html"] = [],
         ["reference/index.html"] = [],

@@ -7,7 +7,7 @@ namespace Hybrid.Data;
 /// (one-hot rows for classification, values for regression), with class labels when there are classes.
 /// Immutable; slicing and splitting copy.
 /// </summary>
-public sealed class Dataset
+public sealed partial class Dataset
 {
     // Row-major storage: sample i's features are features[i*FeatureCount .. (i+1)*FeatureCount).
     readonly float[] features;
