@@ -29,6 +29,9 @@ let private lossAndGrads<'T
     let grads = Graph.grad nodes[0..3] loss
     Tensor.convert<'T, float> loss.Value, grads |> Array.map Tensor.convert<'T, float>
 
+/// The largest float32-against-float64 error accepted, relative to max(1, |value|) (see the property).
+let private float32Tolerance = 1e-4
+
 // dims [batch; in; hidden; classes]
 let private networks =
     cases 4 (fun d ->
@@ -45,15 +48,27 @@ let tests =
     testList
         "Precision"
         [
-            testPropertyWithConfig
-                config
+            // float32 carries 24 bits (ε ≈ 6e-8). Logits here reach |z| ≈ 20 and every gradient is a sum of
+            // products of such terms, so float32 rounding alone reaches a few 1e-5 of max(1, |value|); a wrong
+            // derivative or a step taken in another precision is off by far more than the tolerance below.
+            reportedProperty
                 "float32 and float64 compute the same loss and gradients from one definition"
-                (Prop.forAll networks (fun case ->
-                    let loss64, grads64 = lossAndGrads<float> case.Inputs
-                    let loss32, grads32 = lossAndGrads<float32> case.Inputs
+                "float32 against float64"
+                (fun observe ->
+                    Prop.forAll networks (fun case ->
+                        let loss64, grads64 = lossAndGrads<float> case.Inputs
+                        let loss32, grads32 = lossAndGrads<float32> case.Inputs
 
-                    (close 1e-5 loss32 loss64 && Array.forall2 (close 1e-5) grads32 grads64)
-                    |> Prop.ofTestable))
+                        let worst =
+                            Array.append [| loss32 |] grads32
+                            |> Array.map2
+                                (fun (b: Matrix<float>) (a: Matrix<float>) ->
+                                    Seq.map2 GradientCheck.error (a.Enumerate()) (b.Enumerate()) |> Seq.max)
+                                (Array.append [| loss64 |] grads64)
+                            |> Array.max
+
+                        observe worst
+                        (worst <= float32Tolerance) |> Prop.ofTestable))
 
             testCase "float32 matrices hold float32 values" (fun () ->
                 let x = Graph.variable "x" (Tensor.ofRows<float32> [| [| 1.0; 2.0 |] |])
