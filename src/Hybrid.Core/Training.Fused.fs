@@ -127,6 +127,7 @@ type FusedTrainer<'T
     /// One step on a batch whose rows are given by fill, which writes the features (rows × inputs) row-major, one
     /// sample after another, and the targets (rows × outputs) column-major into the spans it is handed. Returns the batch's mean loss before the update;
     /// outputs receives the batch's raw outputs (column-major) for accuracy. A non-finite loss updates nothing.
+    [<OptimizedFromFirstCall>]
     member _.Step
         (kernels: IKernels<'T>, rows: int, fill: Action<Span<'T>, Span<'T>>, lr: float, rng: Random, outputs: Span<'T>)
         : float =

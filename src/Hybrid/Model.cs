@@ -6,6 +6,7 @@ using Hybrid.IO;
 using Hybrid.Training;
 using MathNet.Numerics.LinearAlgebra;
 using CoreModel = Hybrid.Core.Sequential;
+using System.Runtime.CompilerServices;
 
 namespace Hybrid;
 
@@ -278,6 +279,7 @@ public sealed class Model
     }
 
     /// <summary>Correct predictions in a fused step's outputs (column-major, rows × Outputs) against the samples' classes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     int CountCorrect(float[] outputs, int rows, Dataset data, int[] order, int start)
     {
         var correct = 0;
@@ -293,6 +295,7 @@ public sealed class Model
     /// The class row <paramref name="i"/> of column-major rows × Outputs values stands for: the largest output, or for
     /// one output whether it is above the threshold (logits at 0, that is σ(z) &gt; 0.5; probabilities and regression outputs at 0.5).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     int ClassAt(float[] columns, int rows, int i)
     {
         if (Outputs == 1) return columns[i] > (Loss.Function.IsBinaryCrossEntropyWithLogits ? 0f : 0.5f) ? 1 : 0;

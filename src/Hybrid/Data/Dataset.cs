@@ -1,4 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
+using System.Runtime.CompilerServices;
 
 namespace Hybrid.Data;
 
@@ -175,6 +176,7 @@ public sealed partial class Dataset
     /// Copies rows <paramref name="order"/>[start …]: features row-major (one sample after another, a plain copy each)
     /// into <paramref name="x"/>, targets column-major into <paramref name="y"/>, as the fused training step takes them.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     internal void Batch(int[] order, int start, int size, Span<float> x, Span<float> y)
     {
         for (var i = 0; i < size; i++)
@@ -183,6 +185,7 @@ public sealed partial class Dataset
     }
 
     /// <summary>The class of sample <paramref name="index"/>: its label, or the largest target (1 when a single target is above 0.5).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     internal int ClassOf(int index)
     {
         if (labels is not null) return labels[index];
@@ -197,6 +200,7 @@ public sealed partial class Dataset
     static void Gather(float[] source, int width, int[] order, int start, int size, Matrix<float> into) =>
         Gather(source, width, order, start, size, into.AsColumnMajorArray());
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     static void Gather(float[] source, int width, int[] order, int start, int size, Span<float> data)
     {
         // Column-major: element (i, j) of a size-row matrix is at j*size + i.

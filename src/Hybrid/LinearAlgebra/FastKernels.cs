@@ -36,6 +36,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     public Core.Buffer<T> Wrap(T[] data) => new HostBuffer<T>(data);
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, Core.Buffer<T> a, Core.Buffer<T> b, T beta, Core.Buffer<T> c)
     {
         var (ra, ca) = transA ? (k, m) : (m, k);
@@ -45,6 +46,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddRowVector(int m, int n, Core.Buffer<T> bias, Core.Buffer<T> c)
     {
         var b = Host(bias);
@@ -57,6 +59,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ColumnSums(int m, int n, Core.Buffer<T> a, Core.Buffer<T> into)
     {
         var data = Host(a);
@@ -152,6 +155,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Update(OptimizerSpec optimizer, double lr, int n, Core.Buffer<T> p, Core.Buffer<T> g, Core.Buffer<T> m, Core.Buffer<T> v)
     {
         if (optimizer is OptimizerSpec.Adam adam) AdamJob.Current.Run(adam.Item, lr, n, Host(p), Host(g), Host(m), Host(v));
@@ -178,6 +182,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
 
         AdamJob() => body = Part;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(AdamSettings s, double lr, int n, T[] p, T[] g, T[] m, T[] v)
         {
             var count = p.Length;

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using MathNet.Numerics.Providers.LinearAlgebra;
+using System.Runtime.CompilerServices;
 
 namespace Hybrid.LinearAlgebra;
 
@@ -177,6 +178,7 @@ public sealed unsafe class OpenBlasProvider : ForwardingLinearAlgebraProvider
     static int Flag(Transpose t) => t == Transpose.DontTranspose ? NoTrans : Trans;
 
     /// <summary>The product's m, k and n from the stored operands' shapes, checking the inner dimensions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     internal static (int M, int K, int N) Shape(Transpose ta, Transpose tb, int rowsA, int columnsA, int rowsB, int columnsB)
     {
         var (m, k) = ta == Transpose.DontTranspose ? (rowsA, columnsA) : (columnsA, rowsA);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Hybrid.LinearAlgebra;
 
 /// <summary>
@@ -26,6 +27,7 @@ static class Workers
     public static int PartsFor(int work, int minPerPart) => Math.Clamp(work / minPerPart, 1, Math.Max(1, Providers.Threads));
 
     /// <summary>Runs body(0) … body(parts − 1), in parallel where helpers are free, and returns when all are done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     public static void Run(int parts, Action<int> body)
     {
         if (parts <= 1 || !Monitor.TryEnter(Gate))
