@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# The speed race: Hybrid against the PyTorch and NumPy peers of ../shared/bench, interleaved in one run
+# The speed race: Hybrid against the PyTorch, NumPy and TorchSharp peers of ../shared/bench, interleaved in one run
 # (run_matrix.sh), on the same MNIST files. Writes artifacts/bench/matrix-*.jsonl and .log, and the table
 # the docs show, docs/benchmarks.md. Knobs: ROUNDS, EPOCHS, ACC_RUNS, SEED (see ../shared/bench/README.md),
-# PROVIDER (default best), THREADS (default 2).
+# PROVIDER (default best), THREADS (default 2), CASES (default the five below), TORCHSHARP=0 (leave the TorchSharp peer
+# out). Then build/roofline.py measures the machine's GEMM peak and memory bandwidth and writes each case's limit and
+# Hybrid's distance from it.
+#
+# Cases ("hidden batch" pairs): 784-128-10 at batch 32 and 64, 784-512-256-10 at 128, 784-1024-1024-10 at 256,
+# 784-2048-10 at 512. Peers: PyTorch (Debian's 1.13, three thread set-ups), NumPy (1 and 2 threads) and TorchSharp
+# (../shared/bench/torchsharp: TorchSharp-cpu 0.107 on libtorch 2.10 with MKL, 1 and 2 threads; its first run
+# restores about 1.2 GB of packages).
 #
 # One change to the harness: round r trains with seed SEED + r (the harness gives every round the same seed).
 # Timing is unchanged, but a test accuracy from one seed swings by 0.1-0.3 points between seeds, for every
@@ -27,13 +34,25 @@ sed -i -e 's/--seed "\$SEED"/--seed "${RUN_SEED:-$SEED}"/' \
        -e 's/^for ((r = 0; r < ROUNDS; r++)); do$/&\n  RUN_SEED=$((SEED + r))/' \
        -e 's/^if \[\[ "\$ACC_RUNS" == 1 \]\]; then$/RUN_SEED=$SEED\n&/' "$harness"
 [ "$(grep -c 'RUN_SEED' "$harness")" = 3 ] || { echo "build/bench.sh: could not give the harness's rounds their seeds (has run_matrix.sh changed?)" >&2; exit 2; }
+export CASES="${CASES:-128 32;128 64;512,256 128;1024,1024 256;2048 512}"
+# The TorchSharp peer is built in a copy beside the harness; empty Directory.*.props keep the repository's central
+# package management out of its project. cp -p keeps the sources' times, so run.sh rebuilds only when they change.
+ts_cmd=""
+if [ "${TORCHSHARP:-1}" != 0 ] && [ -f "$peers/torchsharp/run.sh" ]; then
+  mkdir -p "$work/harness/torchsharp"
+  cp -p "$peers/torchsharp/"*.cs "$peers/torchsharp/"*.csproj "$peers/torchsharp/run.sh" "$work/harness/torchsharp/"
+  for f in Directory.Build.props Directory.Build.targets Directory.Packages.props; do
+    [ -f "$work/harness/torchsharp/$f" ] || echo '<Project />' > "$work/harness/torchsharp/$f"
+  done
+  ts_cmd="$PWD/$work/harness/torchsharp/run.sh"
+fi
 if [ -n "${FROM:-}" ]; then
   # Only the tables again, from an earlier run's results.
   out="$(realpath "$FROM")"
   written="$(date -u -r "$out" +'%Y-%m-%d %H:%M UTC')"
 else
   out="$PWD/$work/matrix-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
-  DATA="$data" OUT="$out" \
+  DATA="$data" OUT="$out" TS_CMD="$ts_cmd" \
     EXTRA_CMD="dotnet $cli bench mlp --provider ${PROVIDER:-best}" EXTRA_TAG=hybrid EXTRA_THREADS="${THREADS:-2}" \
     bash "$harness"
   written="$(date -u +'%Y-%m-%d %H:%M UTC')"
@@ -57,7 +76,7 @@ def accuracy(rs):
         by_seed[x["seed"]].append(x["test_acc"])
     return statistics.mean(statistics.mean(v) for v in by_seed.values()), sorted(by_seed)
 
-name = {"hybrid": "Hybrid", "numpy": "NumPy", "pytorch": "PyTorch"}
+name = {"hybrid": "Hybrid", "numpy": "NumPy", "pytorch": "PyTorch", "torchsharp": "TorchSharp"}
 print("| arch | batch | epochs | Hybrid s/epoch | fastest peer | its s/epoch | ratio | seeds | "
       + " | ".join(f"accuracy {name.get(p, p)}" for p in ["hybrid", *peers]) + " | largest gap (points) |")
 print("|---|---|---|---|---|---|---|---|" + "---|" * (len(peers) + 2))
@@ -79,6 +98,8 @@ for (arch, batch, epochs) in sorted({k[:3] for k in runs}, key=lambda k: (k[2], 
 PY
 )"
 
+roofline="$(/usr/bin/python3 build/roofline.py "$out" "$data" --threads "${THREADS:-2}")"
+
 {
   # Front matter: the page's place in the docs site's menu.
   printf -- '---\ntitle: Benchmarks: the race\ncategory: Guides\ncategoryindex: 3\nindex: 3\n---\n'
@@ -95,6 +116,13 @@ PY
   echo "## Hybrid against the fastest peer"
   echo
   echo "$ratios"
+  echo
+  echo "## The machine's limit"
+  echo
+  echo "What an epoch must compute and move, the limit that the GEMM peak and the memory bandwidth measured now imply,"
+  echo "and Hybrid's median epoch over it (build/roofline.py says how each figure is counted)."
+  echo
+  echo "$roofline"
   echo
   echo "## Every run"
   echo

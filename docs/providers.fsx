@@ -81,25 +81,45 @@ times faster with no native dependency; OpenBLAS is the fastest where it is inst
 the same MNIST files, and writes [the full table](benchmarks.html). Its summary, as last written:
 *)
 (*** hide ***)
-let summary =
+/// The Markdown table under the heading of docs/benchmarks.md that starts with `heading` (as build/bench.sh last
+/// wrote it), as an HTML table of the named columns (all when none are named); None when the page has no such part.
+let benchmarkTable (heading: string) (columns: string list) =
     let lines =
         System.IO.File.ReadAllLines(System.IO.Path.Combine(__SOURCE_DIRECTORY__, "benchmarks.md"))
 
-    let start =
-        lines
-        |> Array.findIndex (fun l -> l.StartsWith "## Hybrid against the fastest peer")
+    match lines |> Array.tryFindIndex (fun l -> l.StartsWith heading) with
+    | None -> None
+    | Some start ->
+        let rows =
+            lines[start + 1 ..]
+            |> Array.skipWhile (fun l -> not (l.StartsWith "|"))
+            |> Array.takeWhile (fun l -> l.StartsWith "|")
+            |> Array.filter (fun l -> not (l.StartsWith "|---"))
+            |> Array.map (fun l ->
+                l.Trim('|').Split('|')
+                |> Array.map (fun c -> System.Net.WebUtility.HtmlEncode(c.Trim())))
 
-    let rows =
-        lines[start + 1 ..]
-        |> Array.skipWhile (fun l -> not (l.StartsWith "|"))
-        |> Array.takeWhile (fun l -> l.StartsWith "|")
-        |> Array.filter (fun l -> not (l.StartsWith "|---"))
-        |> Array.map (fun l ->
-            l.Trim('|').Split('|')
-            |> Array.map (fun c -> System.Net.WebUtility.HtmlEncode(c.Trim())))
+        let keep =
+            match columns with
+            | [] -> [ 0 .. rows[0].Length - 1 ]
+            | names -> names |> List.map (fun name -> rows[0] |> Array.findIndex ((=) name))
 
-    // The columns that fit beside the menu; the full table is on the benchmarks page.
-    let keep =
+        let row tag (cells: string[]) =
+            "<tr>"
+            + (keep |> List.map (fun i -> $"<{tag}>{cells[i]}</{tag}>") |> String.concat "")
+            + "</tr>"
+
+        Some(
+            "<table>"
+            + row "th" rows[0]
+            + (rows[1..] |> Array.map (row "td") |> String.concat "")
+            + "</table>"
+        )
+
+// The columns that fit beside the menu; the full table is on the benchmarks page.
+let summary =
+    benchmarkTable
+        "## Hybrid against the fastest peer"
         [
             "arch"
             "batch"
@@ -110,21 +130,7 @@ let summary =
             "ratio"
             "largest gap (points)"
         ]
-        |> List.map (fun name -> rows[0] |> Array.findIndex ((=) name))
-
-    let rows =
-        rows
-        |> Array.map (fun cells -> keep |> List.map (fun i -> cells[i]) |> Array.ofList)
-
-    let row tag (cells: string[]) =
-        "<tr>"
-        + (cells |> Array.map (fun c -> $"<{tag}>{c}</{tag}>") |> String.concat "")
-        + "</tr>"
-
-    "<table>"
-    + row "th" rows[0]
-    + (rows[1..] |> Array.map (row "td") |> String.concat "")
-    + "</table>"
+    |> Option.defaultWith (fun () -> failwith "docs/benchmarks.md has no summary table: run build/bench.sh")
 
 summary
 (*** include-it-raw ***)
@@ -132,4 +138,22 @@ summary
 A ratio below 1 means Hybrid's median epoch is faster than the fastest peer's best variant; the last column is the
 largest difference between Hybrid's test accuracy and a peer's (means over the race's seeds), in percentage points.
 The [BenchmarkDotNet figures](benchmarks-dotnet.html) break the training step down by provider.
+
+## How far from the machine's limit
+
+An epoch has to do a certain number of floating-point operations and move a certain number of bytes. The machine
+does at most its GEMM peak of the first and its memory bandwidth of the second per second, so an epoch cannot take
+less than the larger of the two quotients. `build/bench.sh` measures both on the machine it races on (a 2048³
+`torch.mm` for the peak, a NumPy triad for the bandwidth), counts each case's operations (the first layer's at the
+fraction of MNIST's pixels that are not zero, the products Hybrid's sparse first layer computes) and bytes (Adam's
+state traffic per step and the images read twice), and gives Hybrid's median epoch over that limit: 1.0 would be
+the machine's limit itself.
 *)
+(*** hide ***)
+let roofline =
+    benchmarkTable "## The machine's limit" []
+    |> Option.defaultValue
+        "<p>The benchmarks page was written before build/bench.sh measured the limit: run it to fill this table.</p>"
+
+roofline
+(*** include-it-raw ***)
