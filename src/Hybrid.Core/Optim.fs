@@ -275,7 +275,12 @@ module internal Update =
 /// An optimizer's running state as a checkpoint keeps it: the steps taken and, per parameter (in the model's
 /// order, each in its parameter's storage order), the first buffer (SGD's and RMSProp's momentum, Adam's first
 /// moment) and the second (RMSProp's and Adam's running square). A copy: restoring it changes nothing it shares.
-type TrainerState<'T> = { Steps: int; First: 'T[][]; Second: 'T[][] }
+type TrainerState<'T> =
+    {
+        Steps: int
+        First: 'T[][]
+        Second: 'T[][]
+    }
 
 /// Copying optimizer buffers in and out of a trainer, with the shape checks a restored state must pass.
 module internal TrainerState =
@@ -295,7 +300,9 @@ module internal TrainerState =
 
         let fits (name: string) (from: 'T[][]) (into: 'T[][]) =
             if from.Length <> into.Length then
-                invalidArg "state" $"the optimizer state has {from.Length} {name} buffers, but the model has {into.Length} parameters"
+                invalidArg
+                    "state"
+                    $"the optimizer state has {from.Length} {name} buffers, but the model has {into.Length} parameters"
 
             for k in 0 .. into.Length - 1 do
                 if from[k].Length <> into[k].Length then

@@ -148,6 +148,47 @@ public class ResumeTests
     }
 
     [Fact]
+    public void A_checkpoint_with_a_damaged_buffer_or_field_is_refused_naming_the_file_and_the_field()
+    {
+        var model = Mlp(Optimizer.Adam(0.002))();
+        model.Fit(digits.Value.Take(200), epochs: 1, batchSize: 50);
+        var path = Fixtures.TempFile(".safetensors");
+        try
+        {
+            model.SaveCheckpoint(path);
+            var (tensors, metadata) = SafeTensors.Read(path);
+
+            var squares = tensors.ToDictionary();
+            var t = squares["optimizer.0.weight.exp_avg_sq"];
+            var data = (float[])t.Data.Clone();
+            data[5] = -1f;
+            squares["optimizer.0.weight.exp_avg_sq"] = new StoredTensor(t.Shape, data);
+            SafeTensors.Write(path, squares.ToArray(), metadata);
+            var e = Assert.Throws<InvalidDataException>(() => Network.Load(path));
+            Assert.Contains(path, e.Message);
+            Assert.Contains("optimizer.0.weight.exp_avg_sq", e.Message);
+            Assert.Contains("element 5 is -1", e.Message);
+
+            var transposed = tensors.ToDictionary();
+            transposed["optimizer.0.weight.exp_avg"] = new StoredTensor([784, 32], new float[784 * 32]);
+            SafeTensors.Write(path, transposed.ToArray(), metadata);
+            e = Assert.Throws<InvalidDataException>(() => Network.Load(path));
+            Assert.Contains("[784, 32], but '0.weight' is [32, 784]", e.Message);
+
+            var fields = metadata.ToDictionary();
+            fields[Checkpoint.TrainingKey] = fields[Checkpoint.TrainingKey].Replace("\"type\":\"adam\"", "\"type\":\"lbfgs\"", StringComparison.Ordinal);
+            SafeTensors.Write(path, tensors.ToArray(), fields);
+            e = Assert.Throws<InvalidDataException>(() => Network.Load(path));
+            Assert.Contains("'optimizer' 'type'", e.Message);
+            Assert.Contains("lbfgs", e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Model_checkpoint_writes_checkpoints_that_resume_from_the_epoch_saved()
     {
         var path = Fixtures.TempFile(".safetensors");
