@@ -121,10 +121,10 @@ public sealed class Model
     /// <param name="train">The training data.</param>
     /// <param name="epochs">Epochs to train.</param>
     /// <param name="batchSize">Samples per update: 1 is stochastic, the whole set is full-batch gradient descent.</param>
-    /// <param name="validation">Data to evaluate after every epoch.</param>
+    /// <param name="validation">Data to evaluate after every epoch: held out from the training data (or use <paramref name="validationSplit"/>), not the test set, which is for one evaluation at the end.</param>
     /// <param name="callbacks">Early stopping, checkpoints, or your own.</param>
     /// <param name="progress">Receives progress after every batch.</param>
-    /// <param name="cancellationToken">Stops training between batches.</param>
+    /// <param name="cancellationToken">Stops training before the next batch, undoing the unfinished epoch (see the remarks).</param>
     /// <param name="maxLossGrowth">
     /// Stop as diverged when a batch's loss exceeds this multiple of the mean loss over the run's first 64 samples (default 10⁴;
     /// <see cref="double.PositiveInfinity"/> turns it off). A NaN or infinite loss, and NaN or infinite weights
