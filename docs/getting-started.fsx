@@ -33,8 +33,11 @@ whose softmax is the predicted distribution. `Compile` fixes the loss and the op
 Hybrid.Examples.Snippet.Html("GettingStarted.cs", "build")
 (*** include-it-raw ***)
 (**
-Train for two epochs (two passes over the 60,000 images, in shuffled mini-batches of 64), watching the
-test set after each epoch, then evaluate:
+Train for two epochs (two passes over the training images, in shuffled mini-batches of 64). `validationSplit: 0.1`
+holds out a tenth of the training images, the same share of every digit, which training never sees: the loss and
+accuracy on them after each epoch tell how well the network generalises while it trains, and they are what early
+stopping or a choice between settings should look at. The 10,000 test images are kept apart and evaluated once, at
+the end; a test set looked at while choosing is no longer a test.
 *)
 (*** hide ***)
 Hybrid.Examples.Snippet.Html("GettingStarted.cs", "fit")
@@ -57,6 +60,16 @@ with PyTorch's names, so `torch` can read it too):
 Hybrid.Examples.Snippet.Html("GettingStarted.cs", "save")
 (*** include-it-raw ***)
 (**
+To stop and carry on later, save a checkpoint instead: the same file with the training state added (the epochs
+trained and their results, the optimizer's moments and step count, the schedule, the shuffling and dropout
+generators). Training resumed from it goes on exactly as if it had never stopped: two epochs, a checkpoint, a load
+and one more epoch give the weights of three epochs straight, bit for bit. The `ModelCheckpoint` callback writes one
+after every epoch (or every improvement), and a cancelled `Fit` leaves the model at the end of its last finished epoch.
+*)
+(*** hide ***)
+Hybrid.Examples.Snippet.Html("GettingStarted.cs", "resume")
+(*** include-it-raw ***)
+(**
 `Fit` returned the history of the run; `TrainingCharts` turns it into learning curves:
 *)
 (*** hide ***)
@@ -68,7 +81,10 @@ Hybrid.Charts.Chart
         ],
         columns = 2
     )
-    .ToHtml("csharp-curves", "Loss and accuracy per epoch of the C# run, on the training batches and on the test set.")
+    .ToHtml(
+        "csharp-curves",
+        "Loss and accuracy per epoch of the C# run, on the training batches and on the held-out validation tenth."
+    )
 (*** include-it-raw ***)
 (**
 ## From F#
@@ -87,9 +103,13 @@ let fsModel =
         .Dense(10)
         .Compile(Loss.SoftmaxCrossEntropy, Optimizer.Adam 0.001, seed = 2)
 
-let fsHistory = fsModel.Fit(mnist.Train, epochs = 1, batchSize = 64)
+let fsHistory =
+    fsModel.Fit(mnist.Train, epochs = 1, batchSize = 64, validationSplit = 0.1)
+
 let fsTest = fsModel.Evaluate mnist.Test
-printfn $"784-64-10, one epoch: test accuracy %.2f{100.0 * fsTest.Accuracy}%%"
+
+printfn
+    $"784-64-10, one epoch: validation accuracy %.2f{100.0 * fsHistory.Epochs[0].ValidationAccuracy.Value}%%, test accuracy %.2f{100.0 * fsTest.Accuracy}%%"
 (*** include-output ***)
 (**
 Underneath is the F# core, `Hybrid.Core`: a computational graph over MathNet matrices with a module per

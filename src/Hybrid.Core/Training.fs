@@ -46,6 +46,12 @@ type GraphTrainer<'T
     /// The optimizer's state over the model's parameters.
     member _.State = state
 
+    /// A copy of the optimizer's steps and buffers, for a checkpoint.
+    member _.Export() = state.Export()
+
+    /// Puts back a state taken by Export.
+    member _.Restore(saved: TrainerState<'T>) = state.Restore saved
+
     /// One step on a batch at learning rate lr (rng draws dropout masks). Returns the batch's loss before the update
     /// and the model's outputs for the batch. A non-finite loss is returned without updating anything.
     member _.Step(x: Matrix<'T>, y: Matrix<'T>, lr: float, rng: Random) : struct (float * Matrix<'T>) =

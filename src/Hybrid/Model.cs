@@ -32,10 +32,13 @@ public sealed class Model
     readonly FusedTrainer<float>? fused;
     readonly GraphTrainer<float>? graph;
     readonly Scheduler scheduler;
-    // Separate streams derived from the one seed, so that e.g. adding dropout does not change the shuffling.
-    readonly Random shuffling;
-    readonly Random dropout;
+    readonly double? clipNorm;
+    // Separate streams derived from the one seed, so that e.g. adding dropout does not change the shuffling; their
+    // states go into a checkpoint, so a resumed run draws what an uninterrupted one would.
+    readonly SeededRandom shuffling;
+    readonly SeededRandom dropout;
     int epochsTrained;
+    readonly List<EpochResult> history = [];
     // The managed thread id of the Fit running now, or 0: claimed with Interlocked, so two Fits cannot both start.
     int trainingThread;
 
@@ -46,14 +49,15 @@ public sealed class Model
         Optimizer = optimizer;
         Schedule = schedule ?? Schedule.Constant;
         Seed = seed;
+        this.clipNorm = clipNorm;
         var clip = clipNorm is { } n ? Microsoft.FSharp.Core.FSharpOption<double>.Some(n) : null;
         if (FusedTrainer<float>.Supports(core, loss.Function))
             fused = new FusedTrainer<float>(core, loss.Function, optimizer.Settings, clip);
         else
             graph = new GraphTrainer<float>(core, loss.Function, optimizer.Settings, clip);
         scheduler = new Scheduler(Schedule.Value, optimizer.LearningRate);
-        shuffling = new Random(unchecked(seed * 7919 + 1));
-        dropout = new Random(unchecked(seed * 104729 + 2));
+        shuffling = new SeededRandom(unchecked(seed * 7919 + 1));
+        dropout = new SeededRandom(unchecked(seed * 104729 + 2));
     }
 
     /// <summary>The loss the model minimises.</summary>
@@ -77,8 +81,14 @@ public sealed class Model
     /// <summary>Number of trainable weights and biases.</summary>
     public int ParameterCount => CoreModel.parameterCount(core);
 
-    /// <summary>Epochs trained so far, over every <see cref="Fit"/> call.</summary>
+    /// <summary>Epochs trained so far, over every <see cref="Fit"/> call (and before a checkpoint, for a model loaded from one).</summary>
     public int EpochsTrained => epochsTrained;
+
+    /// <summary>
+    /// The result of every epoch trained so far, over every <see cref="Fit"/> call, as <see cref="Fit"/> returned them
+    /// (and those before a checkpoint, for a model loaded from one): element i is epoch i + 1.
+    /// </summary>
+    public IReadOnlyList<EpochResult> TrainingHistory => history.ToArray();
 
     /// <summary>The parameters by PyTorch name ("0.weight" [out, in], "0.bias" [1, out], …); the matrices are the live weights.</summary>
     public IReadOnlyList<KeyValuePair<string, Matrix<float>>> Parameters =>
@@ -112,25 +122,42 @@ public sealed class Model
     /// <param name="train">The training data.</param>
     /// <param name="epochs">Epochs to train.</param>
     /// <param name="batchSize">Samples per update: 1 is stochastic, the whole set is full-batch gradient descent.</param>
-    /// <param name="validation">Data to evaluate after every epoch.</param>
+    /// <param name="validation">Data to evaluate after every epoch: held out from the training data (or use <paramref name="validationSplit"/>), not the test set, which is for one evaluation at the end.</param>
     /// <param name="callbacks">Early stopping, checkpoints, or your own.</param>
     /// <param name="progress">Receives progress after every batch.</param>
-    /// <param name="cancellationToken">Stops training between batches.</param>
+    /// <param name="cancellationToken">Stops training before the next batch, undoing the unfinished epoch (see the remarks).</param>
     /// <param name="maxLossGrowth">
     /// Stop as diverged when a batch's loss exceeds this multiple of the mean loss over the run's first 64 samples (default 10⁴;
     /// <see cref="double.PositiveInfinity"/> turns it off). A NaN or infinite loss, and NaN or infinite weights
     /// (checked after every epoch), always stop the run.
     /// </param>
     /// <param name="augmentation">Seeded random shifts, rotations, scalings and stroke changes of each training image, drawn afresh every epoch (square grey images only).</param>
+    /// <param name="validationSplit">
+    /// Hold out this fraction of <paramref name="train"/> (in (0, 1); 0, the default, holds out nothing) as the validation
+    /// data, as <see cref="Dataset.StratifiedSplit"/> with the model's <see cref="Seed"/> chooses it: the same fraction
+    /// of every class, the same samples in every call. The held-out samples are never trained on; every epoch's
+    /// <see cref="EpochResult.ValidationLoss"/> and <see cref="EpochResult.ValidationAccuracy"/> are measured on them.
+    /// Give either this or <paramref name="validation"/>.
+    /// </param>
     /// <remarks>
     /// A <paramref name="batchSize"/> above the number of samples is clamped to it (full-batch training), as Keras and
     /// PyTorch's DataLoader do; one whose step buffers would not fit in memory is refused.
+    /// <para>
+    /// Cancelling through <paramref name="cancellationToken"/> stops before the next batch and throws
+    /// <see cref="TrainingCanceledException"/>, which carries the results of the epochs finished in this call. The model
+    /// is left at the end of the <b>last finished epoch</b>: the batches of the cancelled epoch are undone (weights,
+    /// optimizer state and random generators are put back as they were when that epoch began), so
+    /// <see cref="EpochsTrained"/> and <see cref="TrainingHistory"/> describe the weights, and a later <see cref="Fit"/>
+    /// (or a checkpoint saved now) continues exactly as if the epoch had never started. (That costs one copy of the
+    /// weights and optimizer state per epoch, taken only when the token can be cancelled.)
+    /// </para>
     /// </remarks>
     /// <exception cref="TrainingDivergedException">
     /// The run diverged: a NaN or infinite loss, an exploding loss, or non-finite weights (names the epoch, batch and reason).
     /// </exception>
     /// <exception cref="ArgumentException">The data does not fit the model, is empty, or an argument is out of range.</exception>
     /// <exception cref="InvalidOperationException">The model is already training (on another thread, or in this Fit's callback).</exception>
+    /// <exception cref="TrainingCanceledException">The token was cancelled; the model is at the end of the last finished epoch.</exception>
     public History Fit(
         Dataset train,
         int epochs = 1,
@@ -140,10 +167,20 @@ public sealed class Model
         IProgress<TrainingProgress>? progress = null,
         double maxLossGrowth = 1e4,
         CancellationToken cancellationToken = default,
-        Augmentation? augmentation = null)
+        Augmentation? augmentation = null,
+        double validationSplit = 0)
     {
         ArgumentNullException.ThrowIfNull(train);
         CheckFits(train, nameof(train));
+        if (validationSplit != 0)
+        {
+            if (!(validationSplit > 0 && validationSplit < 1))
+                throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "Fit: the validation split must be a fraction strictly between 0 and 1 (or 0 for none)");
+            if (validation is not null)
+                throw new ArgumentException("Fit: give validation data or a validation split, not both.", nameof(validationSplit));
+            (validation, train) = train.StratifiedSplit(validationSplit, Seed);
+        }
+
         if (validation is not null) CheckFits(validation, nameof(validation));
         if (epochs < 1) throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "Fit: at least one epoch");
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Fit: the batch size must be at least 1");
@@ -186,6 +223,7 @@ public sealed class Model
         var outputs = new float[batchSize * Outputs];
         for (var e = 0; e < epochs && !stopped; e++)
         {
+            var start = cancellationToken.CanBeCanceled ? Snapshot() : null;
             var epoch = epochsTrained + 1;
             var lr = scheduler.Rate(epochsTrained);
             var order = Dataset.Permutation(train.Count, shuffling);
@@ -195,19 +233,24 @@ public sealed class Model
             var seen = 0;
             for (var b = 0; b < batches; b++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var start = b * batchSize;
-                var size = Math.Min(batchSize, train.Count - start);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    Restore(start!);
+                    throw new TrainingCanceledException(results.ToArray(), cancellationToken);
+                }
+
+                var first = b * batchSize;
+                var size = Math.Min(batchSize, train.Count - first);
                 double loss;
                 if (fused is not null)
                 {
-                    filler.Next(order, start, epoch);
+                    filler.Next(order, first, epoch);
                     loss = fused.Step(Providers.Kernels<float>(), size, filler.Fill, lr, dropout, outputs.AsSpan(0, size * Outputs));
-                    if (double.IsFinite(loss)) correct += CountCorrect(outputs, size, train, order, start);
+                    if (double.IsFinite(loss)) correct += CountCorrect(outputs, size, train, order, first);
                 }
                 else
                 {
-                    var (x, y) = augmenter?.Batch(train, order, start, size, epoch) ?? train.Batch(order, start, size);
+                    var (x, y) = augmenter?.Batch(train, order, first, size, epoch) ?? train.Batch(order, first, size);
                     (loss, var output) = Step(x, y, lr);
                     if (double.IsFinite(loss)) correct += Correct(output, y);
                 }
@@ -231,6 +274,7 @@ public sealed class Model
             var result = new EpochResult(epoch, lossSum / seen, Classifies ? (double)correct / seen : double.NaN,
                 checkedOn?.Loss, checkedOn?.Accuracy, lr, seconds);
             results.Add(result);
+            history.Add(result);
             epochsTrained++;
             scheduler.Observe(result.ValidationLoss ?? result.Loss);
             foreach (var c in callbacks)
@@ -241,6 +285,54 @@ public sealed class Model
         foreach (var c in callbacks) c.OnTrainEnd(this);
         return new History(results, stopped);
     }
+
+    /// <summary>What an epoch changes, as it was when the epoch began: the weights, the optimizer's state and the generators.</summary>
+    sealed record EpochStart(IReadOnlyDictionary<string, float[]> Weights, TrainerState<float> Optimizer, int[] Shuffling, int[] Dropout);
+
+    EpochStart Snapshot() => new(CopyWeights(), ExportOptimizer(), shuffling.State, dropout.State);
+
+    void Restore(EpochStart start)
+    {
+        RestoreWeights(start.Weights);
+        RestoreOptimizer(start.Optimizer);
+        shuffling.Restore(start.Shuffling);
+        dropout.Restore(start.Dropout);
+    }
+
+    TrainerState<float> ExportOptimizer() => fused?.Export() ?? graph!.Export();
+
+    void RestoreOptimizer(TrainerState<float> state)
+    {
+        if (fused is not null) fused.Restore(state);
+        else graph!.Restore(state);
+    }
+
+    /// <summary>Each parameter's name and its matrix's rows and columns (its storage is column-major).</summary>
+    IReadOnlyList<(string Name, int Rows, int Columns)> ParameterShapes() => ParameterShapes(core);
+
+    /// <summary>The state a checkpoint keeps.</summary>
+    TrainingState CaptureTraining() =>
+        new(epochsTrained, Seed, Optimizer, Schedule, clipNorm, ExportOptimizer(), scheduler.State, shuffling.State, dropout.State, history.ToArray());
+
+    /// <summary>
+    /// Puts back a checkpoint's state into a model just built from its weights with its seed, schedule and clipping;
+    /// with <paramref name="optimizerState"/> false (another optimizer was asked for) the optimizer's buffers and what
+    /// the schedule has seen start afresh.
+    /// </summary>
+    internal void RestoreTraining(TrainingState state, bool optimizerState)
+    {
+        epochsTrained = state.Epochs;
+        history.Clear();
+        history.AddRange(state.History);
+        if (shuffling.Restore(state.Shuffling) is { } s) throw new InvalidDataException($"the shuffling generator's state {s}");
+        if (dropout.Restore(state.Dropout) is { } d) throw new InvalidDataException($"the dropout generator's state {d}");
+        if (!optimizerState) return;
+        RestoreOptimizer(state.Trainer);
+        scheduler.Restore(state.Scheduler);
+    }
+
+    internal static IReadOnlyList<(string Name, int Rows, int Columns)> ParameterShapes(Sequential<float> core) =>
+        CoreModel.parameters(core).Select(p => (p.Item1, p.Item2.Value.RowCount, p.Item2.Value.ColumnCount)).ToArray();
 
     (double Loss, Matrix<float> Output) Step(Matrix<float> x, Matrix<float> y, double lr)
     {
@@ -414,6 +506,34 @@ public sealed class Model
     {
         ArgumentNullException.ThrowIfNull(path);
         RefuseWhileTraining(nameof(Save));
+        var (tensors, metadata) = FileContents();
+        SafeTensors.Write(path, tensors, metadata);
+    }
+
+    /// <summary>
+    /// Saves what <see cref="Save"/> does and the training state, so that <see cref="Network.Load"/> and
+    /// <see cref="Fit"/> continue exactly where training stopped: <see cref="EpochsTrained"/> and
+    /// <see cref="TrainingHistory"/>, the seed, optimizer, schedule and gradient clipping, the optimizer's step count
+    /// and buffers (Adam's moments, SGD's and RMSProp's momentum, RMSProp's running squares), what a
+    /// ReduceOnPlateau schedule has seen, and the shuffling and dropout generators. Training 3 epochs, saving a
+    /// checkpoint, loading it and training 2 more gives the weights, byte for byte, of 5 epochs straight.
+    /// The buffers are tensors named as PyTorch names optimizer state ("optimizer.0.weight.exp_avg" [out, in], …) and
+    /// the rest is a "training" metadata entry (JSON); PyTorch reads the weights with <c>load_state_dict</c> after
+    /// dropping the "optimizer." keys. Written atomically, like <see cref="Save"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model is training on another thread.</exception>
+    public void SaveCheckpoint(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        RefuseWhileTraining(nameof(SaveCheckpoint));
+        var (tensors, metadata) = FileContents();
+        var (json, buffers) = Checkpoint.Write(CaptureTraining(), ParameterShapes());
+        metadata[Checkpoint.TrainingKey] = json;
+        SafeTensors.Write(path, [.. tensors, .. buffers], metadata);
+    }
+
+    (KeyValuePair<string, StoredTensor>[] Tensors, Dictionary<string, string> Metadata) FileContents()
+    {
         var tensors = CoreModel.parameters(core)
             .Select(p => KeyValuePair.Create(p.Item1, ModelFile.FromParameter(p.Item1, p.Item2.Value)))
             .ToArray();
@@ -423,7 +543,7 @@ public sealed class Model
             [ModelFile.ArchitectureKey] = ModelFile.Architecture(core.Inputs, core.Specs),
             [ModelFile.LossKey] = Loss.Name,
         };
-        SafeTensors.Write(path, tensors, metadata);
+        return (tensors, metadata);
     }
 
     /// <summary>

@@ -26,10 +26,16 @@ public static class Network
     }
 
     /// <summary>
-    /// Loads a model saved by <see cref="Model.Save"/> or by PyTorch (an <c>nn.Sequential</c> of Linear and
-    /// activation modules saved as safetensors with an "architecture" entry in its metadata; see
-    /// tests/interop/torch_mlp.py). The model can predict and evaluate at once; training continues with
-    /// <paramref name="optimizer"/> (Adam, lr 0.001, by default) from fresh optimizer state.
+    /// Loads a model saved by <see cref="Model.Save"/> or <see cref="Model.SaveCheckpoint"/>, or by PyTorch (an
+    /// <c>nn.Sequential</c> of Linear and activation modules saved as safetensors with an "architecture" entry in its
+    /// metadata; see tests/interop/torch_mlp.py). The model can predict and evaluate at once. From a file
+    /// <see cref="Model.Save"/> wrote, training continues with <paramref name="optimizer"/> (Adam, lr 0.001, by
+    /// default) from fresh optimizer state, a constant schedule and <see cref="Model.EpochsTrained"/> 0. From a
+    /// checkpoint, training resumes exactly: the epochs, history, seed, optimizer, schedule, clipping, optimizer
+    /// buffers and random generators are put back, so <see cref="Model.Fit"/> continues as if it had never stopped;
+    /// an <paramref name="optimizer"/> other than the checkpoint's keeps all that but starts its buffers, and what the
+    /// schedule has seen, afresh. A checkpoint's training state is checked as strictly as its weights (every field's
+    /// type and range; every optimizer buffer present, of its parameter's shape, finite).
     /// Everything is checked before it is used: the safetensors format (<see cref="SafeTensors.Read"/>), the
     /// architecture (known layer types, fields of the right type and range, at least one and at most 4,096 layers,
     /// a Linear layer's in_features equal to the width before it, at most 2³¹ − 1 parameters whose training state
@@ -37,7 +43,7 @@ public static class Network
     /// every weight finite.
     /// </summary>
     /// <param name="path">The safetensors file.</param>
-    /// <param name="optimizer">The optimizer for further training (Adam, lr 0.001, by default).</param>
+    /// <param name="optimizer">The optimizer for further training: by default a checkpoint's own, else Adam with lr 0.001.</param>
     /// <param name="allowNonFinite">Load weights that are NaN or infinite (say, to inspect a diverged run) instead of refusing the file.</param>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">
@@ -49,7 +55,11 @@ public static class Network
         ArgumentException.ThrowIfNullOrEmpty(path);
         Providers.EnsureInitialized();
         var (tensors, metadata) = SafeTensors.Read(path);
-        var file = ModelFileValidation.Check(path, tensors, metadata, allowNonFinite);
+        // A checkpoint's optimizer buffers are checked with the rest of its training state, after the layers.
+        metadata.TryGetValue(Checkpoint.TrainingKey, out var training);
+        bool Buffer(string name) => training is not null && name.StartsWith(Checkpoint.Prefix, StringComparison.Ordinal);
+        var weights = training is null ? tensors : tensors.Where(t => !Buffer(t.Key)).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+        var file = ModelFileValidation.Check(path, weights, metadata, allowNonFinite);
         Sequential<float> core;
         try
         {
@@ -60,7 +70,14 @@ public static class Network
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
 
-        return new Model(core, file.Loss, optimizer ?? Optimizer.Adam(), null, null, 1);
+        if (training is null) return new Model(core, file.Loss, optimizer ?? Optimizer.Adam(), null, null, 1);
+
+        var buffers = tensors.Where(t => Buffer(t.Key)).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+        var state = Checkpoint.Read(path, training, buffers, Model.ParameterShapes(core));
+        var same = optimizer is null || optimizer.Settings.Equals(state.Optimizer.Settings);
+        var model = new Model(core, file.Loss, optimizer ?? state.Optimizer, state.Schedule, state.ClipNorm, state.Seed);
+        model.RestoreTraining(state, same);
+        return model;
     }
 
     /// <summary>

@@ -63,6 +63,66 @@ let private train fused (objective: LossFunction) optimizer clip (case: Case) =
 let private batches =
     cases 5 (fun d -> [| (d[0], d[1], Domain.any); (d[0], d[3], Domain.unit) |])
 
+/// A trainer of either kind over a model: a step (drawing dropout from rng), its state out, a state in.
+let private trainer fused (objective: LossFunction) optimizer clip (model: Sequential<float>) (case: Case) =
+    let x, y = case.Inputs[0], case.Inputs[1]
+
+    if fused then
+        let t = FusedTrainer(model, objective, optimizer, clip)
+        let outputs = Array.zeroCreate (x.RowCount * y.ColumnCount)
+
+        let fill =
+            Action<Span<float>, Span<float>>(fun xs ys ->
+                x.ToRowMajorArray().CopyTo xs
+                y.AsColumnMajorArray().CopyTo ys)
+
+        (fun rng ->
+            t.Step(ManagedKernels<float>.Instance, x.RowCount, fill, 0.05, rng, Span outputs)
+            |> ignore),
+        (fun () -> t.Export()),
+        (fun state -> t.Restore state)
+    else
+        let t = GraphTrainer(model, objective, optimizer, clip)
+
+        (fun rng -> t.Step(x, y, 0.05, rng) |> ignore<struct (float * _)>),
+        (fun () -> t.Export()),
+        (fun state -> t.Restore state)
+
+/// Parameters after three steps straight, and after two steps, a copy of the weights and the optimizer's state into a
+/// new model and trainer, and a third step there.
+let private resumed fused objective optimizer clip (case: Case) =
+    let d = case.Dims
+
+    let build () =
+        Sequential.create<float> (Random d[4]) d[1] (network d)
+
+    let straight = build ()
+    let step, _, _ = trainer fused objective optimizer clip straight case
+    let rng = Random 9
+
+    for _ in 1..3 do
+        step rng
+
+    let first = build ()
+    let step, export, _ = trainer fused objective optimizer clip first case
+    let rng = Random 9
+    step rng
+    step rng
+    let state = export ()
+    let second = build ()
+
+    for (_, a), (_, b) in Array.zip (Sequential.parameters first) (Sequential.parameters second) do
+        (Tensor.data a.Value).CopyTo(Tensor.data b.Value, 0)
+
+    let step, _, restore = trainer fused objective optimizer clip second case
+    restore state
+    step rng
+
+    let values m =
+        Sequential.parameters m |> Array.map (fun (_, p) -> Tensor.data p.Value)
+
+    values straight, values second
+
 [<Tests>]
 let tests =
     testList
@@ -89,6 +149,45 @@ let tests =
                                         Array.forall2 (close 1e-10) graph fused
                                         |> Prop.label $"{objective} {optimizer} clip {clip}"))
                 ]
+
+            testList
+                "a trainer restored from another's state continues exactly as the first would have"
+                [
+                    for fused in [ true; false ] do
+                        for name, optimizer in optimizers do
+                            testPropertyWithConfig
+                                config
+                                $"""{(if fused then "fused" else "graph")}, {name}"""
+                                (Prop.forAll batches (fun case ->
+                                    let straight, resumed =
+                                        resumed fused LossFunction.SoftmaxCrossEntropy optimizer None case
+
+                                    straight = resumed |> Prop.label $"{name}"))
+                ]
+
+            testCase "a state whose buffers do not fit the model is refused, naming the buffer" (fun () ->
+                let model =
+                    Sequential.create<float> (Random 1) 3 [| LayerSpec.Dense(2, Zeros, Zeros) |]
+
+                let t =
+                    FusedTrainer(model, LossFunction.SoftmaxCrossEntropy, OptimizerSpec.adam 0.01, None)
+
+                let good = t.Export()
+
+                let short =
+                    { good with
+                        First = [| Array.zeroCreate 5; Array.zeroCreate 2 |]
+                    }
+
+                let message =
+                    try
+                        t.Restore short
+                        ""
+                    with :? ArgumentException as e ->
+                        e.Message
+
+                Expect.stringContains message "first buffer 0 has 5 values, but parameter 0 has 6" "names the buffer"
+                Expect.throwsT<ArgumentException> (fun () -> t.Restore { good with Steps = -1 }) "negative steps")
 
             testCase "the fused step refuses a softmax layer, which only the graph can train" (fun () ->
                 let model =

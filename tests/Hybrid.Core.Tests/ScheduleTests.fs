@@ -62,6 +62,50 @@ let tests =
 
                 agrees [ 0.1; 0.1; 0.1; 0.1; 0.05; 0.05; 0.05; 0.05 ] seen)
 
+            testCase "reduce on plateau restored from its state goes on as the original does" (fun () ->
+                let plateau = ReduceOnPlateau(0.5, 1, 0.0, 0.001)
+                let losses = [ 1.0; 0.9; 0.9; 0.95; 0.8; 0.8; 0.8; 0.8; 0.7; 0.7; 0.7; 0.7 ]
+                let original = Scheduler(plateau, 0.1)
+
+                let straight =
+                    [
+                        for e, loss in List.indexed losses ->
+                            let rate = original.Rate e
+                            original.Observe loss
+                            rate
+                    ]
+
+                let first = Scheduler(plateau, 0.1)
+
+                for loss in losses[..4] do
+                    first.Observe loss
+
+                let second = Scheduler(plateau, 0.1)
+                second.Restore first.State
+
+                let resumed =
+                    [
+                        for e, loss in List.indexed losses[5..] ->
+                            let rate = second.Rate(e + 5)
+                            second.Observe loss
+                            rate
+                    ]
+
+                Expect.isLessThan straight[11] straight[0] "the rate was reduced"
+                Expect.equal resumed straight[5..] "the same rates after the restore")
+
+            testCase "a schedule state out of range is refused" (fun () ->
+                let s = Scheduler(ReduceOnPlateau(0.5, 1, 0.0, 0.0), 0.1)
+
+                for state in
+                    [
+                        { Rate = 0.0; Best = 1.0; Bad = 0 }
+                        { Rate = nan; Best = 1.0; Bad = 0 }
+                        { Rate = 0.1; Best = nan; Bad = 0 }
+                        { Rate = 0.1; Best = 1.0; Bad = -1 }
+                    ] do
+                    Expect.throwsExactly<ArgumentException>(fun () -> s.Restore state) |> ignore)
+
             testCase "a schedule with an impossible setting is refused" (fun () ->
                 Expect.throwsExactly<ArgumentException>(fun () -> Scheduler(StepDecay(0, 0.5), 0.1) |> ignore)
                 |> ignore

@@ -16,12 +16,13 @@ public class FuzzTests(ITestOutputHelper output)
     static readonly Func<string, object?> LoadModel = path => Network.Load(path);
     static readonly Func<string, object?> ReadIdx = path => Core.Idx.read(path);
 
-    public static TheoryData<string> Formats => new() { "safetensors", "architecture", "idx", "idx.gz" };
+    public static TheoryData<string> Formats => new() { "safetensors", "architecture", "checkpoint", "idx", "idx.gz" };
 
     static (Gen<Case> Cases, Func<string, object?> Read) Format(string name) => name switch
     {
         "safetensors" => (SafeTensorsCases.Generator(c => !SafeTensorsCases.IsModel(c)), LoadModel),
         "architecture" => (SafeTensorsCases.Generator(SafeTensorsCases.IsModel), LoadModel),
+        "checkpoint" => (CheckpointCases.Generator, LoadModel),
         "idx" => (IdxCases.RawGenerator, ReadIdx),
         _ => (IdxCases.GzipGenerator, ReadIdx),
     };
@@ -51,6 +52,14 @@ public class FuzzTests(ITestOutputHelper output)
         var cases = SafeTensorsCases.Replay(perClass: 40).ToArray();
         Assert.True(cases.Length >= 2000, $"{cases.Length} replayed files");
         Report("safetensors-replay", Harness.RunAll(cases, LoadModel));
+    }
+
+    [Fact]
+    public void The_checkpoint_classes_replay_without_a_bad_outcome()
+    {
+        var cases = CheckpointCases.Replay(perClass: 20).ToArray();
+        Assert.True(cases.Length >= 400, $"{cases.Length} replayed files");
+        Report("checkpoint-replay", Harness.RunAll(cases, LoadModel));
     }
 
     [Fact]

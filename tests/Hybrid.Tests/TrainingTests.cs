@@ -100,7 +100,7 @@ public class TrainingTests
         var model = Network.Sequential(4).Dense(2).Compile(Loss.SoftmaxCrossEntropy, Optimizer.Adam(), seed: 1);
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
-        Assert.Throws<OperationCanceledException>(() => model.Fit(Fixtures.Blobs(64), epochs: 5, cancellationToken: cancel.Token));
+        Assert.Throws<TrainingCanceledException>(() => model.Fit(Fixtures.Blobs(64), epochs: 5, cancellationToken: cancel.Token));
         Assert.Equal(0, model.EpochsTrained);
     }
 

@@ -4,7 +4,7 @@
   torch_mlp.py write MODEL INPUTS OUT   build a seeded nn.Sequential MLP, save it as safetensors
                                         (PyTorch names and layouts, architecture in the metadata),
                                         and write its softmax outputs for INPUTS to OUT (JSON)
-  torch_mlp.py read MODEL INPUTS OUT    load a safetensors model written by Hybrid into an
+  torch_mlp.py read MODEL INPUTS OUT    load a safetensors model (or checkpoint) written by Hybrid into an
                                         nn.Sequential and write its softmax outputs for INPUTS
 
 INPUTS is JSON: {"rows": [[...784 floats...], ...]}. OUT is JSON: {"probabilities": [[...]], "classes": [...]}.
@@ -97,7 +97,8 @@ def main():
     elif mode == "read":
         tensors, metadata = load_safetensors(model_path)
         model = sequential(json.loads(metadata["architecture"]))
-        model.load_state_dict(tensors)
+        # A Hybrid checkpoint adds its optimizer's buffers as "optimizer.<parameter>.<buffer>": not the model's.
+        model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("optimizer.")})
         predict(model, inputs_path, out_path)
     else:
         sys.exit(f"unknown mode {mode}")

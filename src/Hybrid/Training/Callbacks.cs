@@ -77,11 +77,16 @@ public sealed class EarlyStopping(int patience = 3, double minDelta = 0, bool re
     }
 }
 
-/// <summary>Saves the model (atomically) after epochs: every epoch, or only when the monitored figure improves.</summary>
+/// <summary>
+/// Saves the model (atomically) after epochs: every epoch, or only when the monitored figure improves. By default
+/// it writes a checkpoint (<see cref="Model.SaveCheckpoint"/>), from which <see cref="Network.Load"/> and
+/// <see cref="Model.Fit"/> resume training exactly at the end of the epoch saved.
+/// </summary>
 /// <param name="path">The safetensors file to write.</param>
 /// <param name="saveBestOnly">Save only when the figure improves on the best so far.</param>
 /// <param name="monitor">The figure to watch.</param>
-public sealed class ModelCheckpoint(string path, bool saveBestOnly = true, Monitor monitor = Monitor.ValidationLoss) : Callback
+/// <param name="trainingState">Write the training state with the weights (<see cref="Model.SaveCheckpoint"/>); false writes the weights alone (<see cref="Model.Save"/>).</param>
+public sealed class ModelCheckpoint(string path, bool saveBestOnly = true, Monitor monitor = Monitor.ValidationLoss, bool trainingState = true) : Callback
 {
     double best = double.PositiveInfinity;
 
@@ -90,7 +95,7 @@ public sealed class ModelCheckpoint(string path, bool saveBestOnly = true, Monit
 
     /// <summary>Checks the destination before the first epoch (not a directory, writable, room for the model), so a bad path costs no training.</summary>
     public override void OnTrainBegin(Model model) =>
-        Hybrid.IO.Files.CheckDestination(path, 4L * model.ParameterCount + 64 * 1024, $"ModelCheckpoint({path})");
+        Hybrid.IO.Files.CheckDestination(path, (trainingState ? 12L : 4L) * model.ParameterCount + 64 * 1024, $"ModelCheckpoint({path})");
 
     /// <inheritdoc/>
     public override bool OnEpochEnd(Model model, EpochResult result)
@@ -99,7 +104,8 @@ public sealed class ModelCheckpoint(string path, bool saveBestOnly = true, Monit
         if (!saveBestOnly || score < best)
         {
             best = Math.Min(best, score);
-            model.Save(path);
+            if (trainingState) model.SaveCheckpoint(path);
+            else model.Save(path);
             Saves++;
         }
 

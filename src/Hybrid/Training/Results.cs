@@ -89,3 +89,26 @@ public sealed class TrainingDivergedException : Exception
     /// <summary>The epochs completed before the divergence (their results as <see cref="Model.Fit"/> would have returned them).</summary>
     public IReadOnlyList<EpochResult> CompletedEpochs { get; }
 }
+
+/// <summary>
+/// Thrown when <see cref="Model.Fit"/> is cancelled through its token. Carries the results of the epochs finished in
+/// that call; the model is left at the end of the last of them (the cancelled epoch's batches are undone).
+/// </summary>
+public sealed class TrainingCanceledException : OperationCanceledException
+{
+    /// <summary>Creates the exception for a cancelled run.</summary>
+    /// <param name="completed">The epochs finished before the cancellation.</param>
+    /// <param name="token">The token that was cancelled.</param>
+    public TrainingCanceledException(IReadOnlyList<EpochResult> completed, CancellationToken token)
+        : base($"Training was cancelled after {completed.Count} finished epoch{(completed.Count == 1 ? "" : "s")} of this Fit; " +
+               "the model is at the end of the last finished epoch (the cancelled epoch's batches were undone).", token)
+    {
+        CompletedEpochs = completed;
+    }
+
+    /// <summary>The epochs finished before the cancellation (their results as <see cref="Model.Fit"/> would have returned them).</summary>
+    public IReadOnlyList<EpochResult> CompletedEpochs { get; }
+
+    /// <summary>The finished epochs as a <see cref="Training.History"/> (not stopped early).</summary>
+    public History History => new(CompletedEpochs, false);
+}
