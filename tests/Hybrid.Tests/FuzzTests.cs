@@ -15,14 +15,16 @@ public class FuzzTests(ITestOutputHelper output)
 {
     static readonly Func<string, object?> LoadModel = path => Network.Load(path);
     static readonly Func<string, object?> ReadIdx = path => Core.Idx.read(path);
+    static readonly Func<string, object?> ReadCsv = path => Data.Dataset.FromCsv(path);
 
-    public static TheoryData<string> Formats => new() { "safetensors", "architecture", "idx", "idx.gz" };
+    public static TheoryData<string> Formats => new() { "safetensors", "architecture", "idx", "idx.gz", "csv" };
 
     static (Gen<Case> Cases, Func<string, object?> Read) Format(string name) => name switch
     {
         "safetensors" => (SafeTensorsCases.Generator(c => !SafeTensorsCases.IsModel(c)), LoadModel),
         "architecture" => (SafeTensorsCases.Generator(SafeTensorsCases.IsModel), LoadModel),
         "idx" => (IdxCases.RawGenerator, ReadIdx),
+        "csv" => (CsvCases.Generator, ReadCsv),
         _ => (IdxCases.GzipGenerator, ReadIdx),
     };
 
@@ -51,6 +53,18 @@ public class FuzzTests(ITestOutputHelper output)
         var cases = SafeTensorsCases.Replay(perClass: 40).ToArray();
         Assert.True(cases.Length >= 2000, $"{cases.Length} replayed files");
         Report("safetensors-replay", Harness.RunAll(cases, LoadModel));
+    }
+
+    [Fact]
+    public void The_CSV_classes_replay_without_a_bad_outcome()
+    {
+        var cases = CsvCases.Replay(perClass: 20).ToArray();
+        Assert.True(cases.Length >= 300, $"{cases.Length} replayed files");
+        var results = Harness.RunAll(cases, ReadCsv);
+        // The classes must exercise both sides: files that load and files refused with a named error.
+        Assert.Contains(results, r => r.Outcome == Fuzz.Outcome.Loaded);
+        Assert.Contains(results, r => r.Outcome == Fuzz.Outcome.NamedError && r.Detail.Contains("row ", StringComparison.Ordinal) && r.Detail.Contains("column ", StringComparison.Ordinal));
+        Report("csv-replay", results);
     }
 
     [Fact]

@@ -41,7 +41,11 @@ public sealed record Evaluation(double Loss, double Accuracy, int[,]? ConfusionM
 /// <summary>A model's predictions for a batch of samples.</summary>
 /// <param name="Probabilities">One row per sample: class probabilities for the cross-entropy losses, raw outputs otherwise.</param>
 /// <param name="Classes">The most probable class of each sample (for one output, 1 when it is above 0.5).</param>
-public sealed record Prediction(Matrix<float> Probabilities, IReadOnlyList<int> Classes);
+public sealed record Prediction(Matrix<float> Probabilities, IReadOnlyList<int> Classes)
+{
+    /// <summary>The probabilities as plain arrays, one <c>float[]</c> per sample (row i of <see cref="Probabilities"/>).</summary>
+    public float[][] ProbabilityRows() => Probabilities.ToRowArrays();
+}
 
 /// <summary>
 /// Thrown when training diverges: a NaN or infinite loss, a loss that explodes (above a multiple of the mean loss over
