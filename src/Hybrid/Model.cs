@@ -318,7 +318,13 @@ public sealed class Model
         return predicted.Where((p, i) => p == actual[i]).Count();
     }
 
-    /// <summary>The mean loss and accuracy on <paramref name="data"/>, with the confusion matrix when it has class labels. Dropout is off.</summary>
+    /// <summary>
+    /// The mean loss and accuracy on <paramref name="data"/>; when it has class labels, also the confusion matrix and
+    /// each class's precision, recall, F1 and support with their macro and weighted averages
+    /// (<see cref="Evaluation.PerClass"/>, as scikit-learn's <c>classification_report</c>). The predicted class is the
+    /// largest output, or for one output (a binary model) whether it is above 0 (a logit) or 0.5 (a probability);
+    /// with labels, accuracy is the fraction of labels predicted whatever the loss. Dropout is off.
+    /// </summary>
     /// <param name="data">Samples to evaluate.</param>
     /// <param name="batchSize">
     /// Samples per forward pass (memory only; the result does not depend on it): at least 1; clamped to the data, and
@@ -350,12 +356,14 @@ public sealed class Model
             var actual = Classes(y);
             for (var i = 0; i < size; i++)
             {
-                if (predicted[i] == actual[i]) correct++;
+                if (predicted[i] == (confusion is null ? actual[i] : data.Labels![start + i])) correct++;
                 if (confusion is not null) confusion[data.Labels![start + i], predicted[i]]++;
             }
         }
 
-        return new Evaluation(lossSum / data.Count, Classifies ? (double)correct / data.Count : double.NaN, confusion, data.Count);
+        // With class labels, accuracy is the fraction of labels predicted, whatever the loss (a sigmoid per class under
+        // binary cross-entropy too); without, it is defined only where outputs stand for classes.
+        return new Evaluation(lossSum / data.Count, Classifies || confusion is not null ? (double)correct / data.Count : double.NaN, confusion, data.Count);
     }
 
     /// <summary>Predictions for samples given one per row: probabilities (for the cross-entropy losses) and classes. Dropout is off.</summary>

@@ -26,9 +26,10 @@ public static class Network
     }
 
     /// <summary>
-    /// Loads a model saved by <see cref="Model.Save"/> or by PyTorch (an <c>nn.Sequential</c> of Linear and
-    /// activation modules saved as safetensors with an "architecture" entry in its metadata; see
-    /// tests/interop/torch_mlp.py). The model can predict and evaluate at once; training continues with
+    /// Loads a model saved by <see cref="Model.Save"/> or by PyTorch: an <c>nn.Sequential</c> of Linear and
+    /// activation modules saved as safetensors with an "architecture" entry in its metadata (see
+    /// tests/interop/torch_mlp.py), or a plain <c>state_dict</c> of Linear layers with no such entry, given the
+    /// <paramref name="activation"/> between them (see tests/interop/torch_state_dict.py). The model can predict and evaluate at once; training continues with
     /// <paramref name="optimizer"/> (Adam, lr 0.001, by default) from fresh optimizer state.
     /// Everything is checked before it is used: the safetensors format (<see cref="SafeTensors.Read"/>), the
     /// architecture (known layer types, fields of the right type and range, at least one and at most 4,096 layers,
@@ -39,17 +40,25 @@ public static class Network
     /// <param name="path">The safetensors file.</param>
     /// <param name="optimizer">The optimizer for further training (Adam, lr 0.001, by default).</param>
     /// <param name="allowNonFinite">Load weights that are NaN or infinite (say, to inspect a diverged run) instead of refusing the file.</param>
+    /// <param name="activation">
+    /// For a file without Hybrid's architecture entry (no metadata, or another tool's), such as a PyTorch
+    /// <c>model.state_dict()</c> saved as safetensors: the activation between its Linear layers. The layers are then
+    /// inferred from the tensors' names and shapes ("0.weight" [out, in], "0.bias" [out], "2.weight", … under one
+    /// prefix at most; gaps in the indices, such as a Dropout's, are allowed; no activation after the last layer, whose
+    /// outputs are logits; the loss is softmax cross-entropy, or binary cross-entropy on logits for one output). A file
+    /// with Hybrid's architecture entry is read by it, and this is not used. The same checks apply: limits, shapes and finiteness.
+    /// </param>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">
     /// The file is not a model this library can read, or the path is not a regular file (a directory, FIFO, socket
     /// or device); the message names the file, the field and the fault.
     /// </exception>
-    public static Model Load(string path, Optimizer? optimizer = null, bool allowNonFinite = false)
+    public static Model Load(string path, Optimizer? optimizer = null, bool allowNonFinite = false, Activation? activation = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Providers.EnsureInitialized();
         var (tensors, metadata) = SafeTensors.Read(path);
-        var file = ModelFileValidation.Check(path, tensors, metadata, allowNonFinite);
+        var file = ModelFileValidation.Check(path, tensors, metadata, allowNonFinite, activation);
         Sequential<float> core;
         try
         {
