@@ -145,6 +145,6 @@ Figure.Html(
 Many are hard even for a person: strokes that are broken, closed or slanted into another digit's shape. The same
 kind of run from the command line, with a self-contained HTML report of these curves and the confusion matrix:
 
-    dotnet run --project src/Hybrid.Cli -c Release -- train mnist --hidden 256,256 --dropout 0.2 \
+    dotnet run --project src/Hybrid.Cli -c Release -- train mnist --hidden 256,256 --dropout 0.2 --lr 0.001 \
         --batch 128 --epochs 6 --schedule cosine --report report.html
 *)
