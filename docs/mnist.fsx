@@ -116,6 +116,17 @@ let confusions =
     |> List.truncate 5
 (*** include-value: confusions ***)
 (**
+Per digit, precision (of the images called that digit, the part that are), recall (of that digit's images, the
+part called so), F1 (their harmonic mean) and support, with their macro and weighted averages: the figures of
+scikit-learn's `classification_report`, which a test checks them against to 1e-6 (`hybrid evaluate` prints the
+same table for a saved model, and `--json` gives them at full precision):
+*)
+for c in test.PerClass do
+    printfn $"digit %d{c.Class}: precision %.3f{c.Precision}, recall %.3f{c.Recall}, F1 %.3f{c.F1}, support %d{c.Support}"
+
+printfn $"macro F1 %.4f{test.MacroAverage.F1}, weighted F1 %.4f{test.WeightedAverage.F1}"
+(*** include-output ***)
+(**
 
 ## What it gets wrong
 
