@@ -18,7 +18,7 @@ public class FuzzTests(ITestOutputHelper output)
     static readonly Func<string, object?> ReadCsv = path => Data.Dataset.FromCsv(path);
     static readonly Func<string, object?> LoadStateDict = path => Network.Load(path, activation: Activation.ReLU);
 
-    public static TheoryData<string> Formats => new() { "safetensors", "architecture", "idx", "idx.gz", "csv", "state_dict", "safetensors inferred" };
+    public static TheoryData<string> Formats => new() { "safetensors", "architecture", "idx", "idx.gz", "csv", "state_dict", "safetensors-inferred" };
 
     static (Gen<Case> Cases, Func<string, object?> Read) Format(string name) => name switch
     {
@@ -29,7 +29,7 @@ public class FuzzTests(ITestOutputHelper output)
         "state_dict" => (StateDictCases.Generator, LoadStateDict),
         // Every hostile safetensors file again, read with an activation: a broken architecture entry sends the reader
         // to inference, so whether a case loads differs, but it must still end in a value or a named error.
-        "safetensors inferred" => (SafeTensorsCases.Generator(_ => true).Select(c => c with { Class = $"inferred: {c.Class}", Expect = Expect.Either }), LoadStateDict),
+        "safetensors-inferred" => (SafeTensorsCases.Generator(_ => true).Select(c => c with { Class = $"inferred: {c.Class}", Expect = Expect.Either }), LoadStateDict),
         _ => (IdxCases.GzipGenerator, ReadIdx),
     };
 
