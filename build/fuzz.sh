@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The nightly-style fuzz run: 10,000 FsCheck-generated hostile files per format (safetensors, architectures, raw IDX,
-# gzip IDX; CASES overrides) plus the replay of the reported classes, each case asserted to give a value or the
+# gzip IDX, CSV, state_dicts, safetensors through inference; CASES overrides) plus the replay of the reported classes, each case asserted to give a value or the
 # documented exception naming the file within 2 s and 512 MB; then the hostile command-line options
 # (build/hostile-cli.sh). The tables of outcomes land in artifacts/fuzz/ and are printed. SEED replays a run.
 #   build/fuzz.sh                # 10,000 per format

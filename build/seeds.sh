@@ -4,6 +4,8 @@
 # point from seed to seed (and, for the same seed, between thread counts), so this is how to compare two
 # implementations of a recipe, or a recipe with a threshold. Timing is not the point: torch runs on one thread.
 #
+# The README's main command itself (its recipe, validation split and wall time, one fresh process per seed) is measured
+# by build/main-job.sh.
 #   build/seeds.sh                                   # 784-128-10, batch 64, 5 epochs, seeds 1-8 (~6 minutes)
 #   HIDDEN=512,256 BATCH=128 EPOCHS=10 SEEDS="1 2 3" THRESHOLD=0.98 build/seeds.sh
 set -euo pipefail

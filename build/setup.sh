@@ -24,6 +24,8 @@ want libopenblas0-pthread has_library 'libopenblas\.so\.0'
 # PyTorch checks model interchange and the optimizers' reference values.
 want python3-torch /usr/bin/python3 -c 'import torch'
 want python3-numpy /usr/bin/python3 -c 'import numpy'
+# scikit-learn's classification_report is the reference for Evaluate's per-class precision, recall and F1.
+want python3-sklearn /usr/bin/python3 -c 'import sklearn'
 # The onnx package's checker validates the exported ONNX files.
 want python3-onnx /usr/bin/python3 -c 'import onnx'
 # The docs site: Graphviz draws the computational graphs, headless Chromium opens every page.

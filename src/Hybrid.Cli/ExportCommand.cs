@@ -11,13 +11,14 @@ static class ExportCommand
     {
         var model = new Argument<FileInfo>("model") { Description = "A model saved with --save (safetensors), or an ONNX file to rewrite in Hybrid's form." };
         var onnx = new Option<FileInfo>("--onnx") { Description = "The ONNX file to write (opset 17, written atomically).", Required = true };
-        var command = new Command("export", "Export a saved model as ONNX: input 'input' [N, features], outputs 'output' and 'probabilities'.") { model, onnx };
+        var activation = EvaluateCommand.ActivationOption();
+        var command = new Command("export", "Export a saved model as ONNX: input 'input' [N, features], outputs 'output' and 'probabilities'.") { model, onnx, activation };
         command.SetAction(parse =>
         {
             var source = parse.GetValue(model)!.FullName;
             var target = parse.GetValue(onnx)!.FullName;
             if (Directory.Exists(target)) throw new ArgumentException($"--onnx {target} is a directory; give a file name.");
-            var loaded = source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? Network.LoadOnnx(source) : Network.Load(source);
+            var loaded = source.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? Network.LoadOnnx(source) : EvaluateCommand.Load(source, false, parse.GetValue(activation));
             try
             {
                 loaded.ExportOnnx(target);

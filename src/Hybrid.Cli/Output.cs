@@ -19,13 +19,18 @@ abstract class Output
 
     public abstract void Note(string line);
 
-    public abstract History Train(Model model, Dataset train, Dataset validation, int epochs, int batch, Augmentation? augmentation = null);
+    public abstract History Train(Model model, Dataset train, Dataset? validation, int epochs, int batch, Augmentation? augmentation = null);
 
     public abstract void Summary(History history, Evaluation test);
 
-    protected static string EpochLine(EpochResult e, int epochs) => string.Create(CultureInfo.InvariantCulture,
-        $"epoch {e.Epoch}/{epochs}: loss {e.Loss:F4}, accuracy {Recipe.Percent(e.Accuracy)}, validation loss {e.ValidationLoss:F4}, " +
-        $"validation accuracy {Recipe.Percent(e.ValidationAccuracy ?? double.NaN)}, lr {e.LearningRate:G4}, {e.Seconds:F2} s");
+    protected static string EpochLine(EpochResult e, int epochs)
+    {
+        var validation = e.ValidationLoss is { } vl
+            ? string.Create(CultureInfo.InvariantCulture, $"validation loss {vl:F4}, validation accuracy {Recipe.Percent(e.ValidationAccuracy ?? double.NaN)}, ")
+            : "";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"epoch {e.Epoch}/{epochs}: loss {e.Loss:F4}, accuracy {Recipe.Percent(e.Accuracy)}, {validation}lr {e.LearningRate:G4}, {e.Seconds:F2} s");
+    }
 
     /// <summary>Reports progress on the training thread, at once (Progress&lt;T&gt; would post to the thread pool).</summary>
     sealed class Now<T>(Action<T> report) : IProgress<T>
@@ -39,7 +44,7 @@ abstract class Output
     {
         public override void Note(string line) => writer.WriteLine(line);
 
-        public override History Train(Model model, Dataset train, Dataset validation, int epochs, int batch, Augmentation? augmentation = null)
+        public override History Train(Model model, Dataset train, Dataset? validation, int epochs, int batch, Augmentation? augmentation = null)
         {
             var printer = new EpochPrinter(line => writer.WriteLine(line), epochs);
             return model.Fit(train, epochs, batch, validation, callbacks: [printer], augmentation: augmentation);
@@ -68,7 +73,7 @@ abstract class Output
     {
         public override void Note(string line) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]");
 
-        public override History Train(Model model, Dataset train, Dataset validation, int epochs, int batch, Augmentation? augmentation = null)
+        public override History Train(Model model, Dataset train, Dataset? validation, int epochs, int batch, Augmentation? augmentation = null)
         {
             History? history = null;
             AnsiConsole.Progress()

@@ -32,7 +32,7 @@ static class Recipe
         "momentum" => Hybrid.Optimizer.Momentum(lr ?? 0.01, momentum, weightDecay),
         "nesterov" => Hybrid.Optimizer.Nesterov(lr ?? 0.01, momentum, weightDecay),
         "rmsprop" => Hybrid.Optimizer.RmsProp(lr ?? 0.001, weightDecay: weightDecay),
-        "adam" => Hybrid.Optimizer.Adam(lr ?? 0.001, weightDecay: weightDecay),
+        "adam" => Hybrid.Optimizer.Adam(lr ?? 0.002, weightDecay: weightDecay),
         "adamw" => Hybrid.Optimizer.AdamW(lr ?? 0.001, weightDecay == 0 ? 0.01 : weightDecay),
         _ => throw new ArgumentException($"--optimizer: '{name}' is not one of sgd, momentum, nesterov, rmsprop, adam, adamw"),
     };

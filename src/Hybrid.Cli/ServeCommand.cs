@@ -13,10 +13,11 @@ static class ServeCommand
         var host = new Option<string>("--host") { Description = "The address to bind: localhost (this machine only), an IP address, or * (every interface).", DefaultValueFactory = _ => "localhost" };
         var maxBytes = new Option<long>("--max-request-bytes") { Description = "The largest request body accepted.", DefaultValueFactory = _ => 8L << 20 };
         var maxPixels = new Option<long>("--max-pixels") { Description = "The most pixels an uploaded picture may declare.", DefaultValueFactory = _ => 16_000_000 };
-        var command = new Command("serve", "Serve a page to draw digits on, and POST /api/predict, over a saved model.") { model, port, host, maxBytes, maxPixels };
+        var activation = EvaluateCommand.ActivationOption();
+        var command = new Command("serve", "Serve a page to draw digits on, and POST /api/predict, over a saved model.") { model, port, host, maxBytes, maxPixels, activation };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var loaded = Network.Load(parse.GetValue(model)!.FullName);
+            var loaded = EvaluateCommand.Load(parse.GetValue(model)!.FullName, false, parse.GetValue(activation));
             var options = new ServeOptions
             {
                 Port = parse.GetValue(port), Host = parse.GetValue(host)!, MaxRequestBytes = parse.GetValue(maxBytes), MaxPixels = parse.GetValue(maxPixels),

@@ -14,22 +14,22 @@ static class TrainCommand
     {
         var dataset = new Argument<string>("dataset") { Description = "The data set to train on: mnist, or folder (a folder of pictures, one subfolder per class)." };
         var (folder, augment, folderOptions) = TrainFolder.Options();
-        var hidden = new Option<string>("--hidden") { Description = "Hidden layer widths, comma-separated.", DefaultValueFactory = _ => "128" };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 5 };
-        var batch = new Option<int>("--batch") { Description = "Mini-batch size.", DefaultValueFactory = _ => 64 };
+        var hidden = new Option<string>("--hidden") { Description = "Hidden layer widths, comma-separated.", DefaultValueFactory = _ => "384,192" };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 7 };
+        var batch = new Option<int>("--batch") { Description = "Mini-batch size.", DefaultValueFactory = _ => 128 };
         var optimizer = new Option<string>("--optimizer")
         {
             Description = "adam, adamw, sgd, momentum, nesterov or rmsprop.", DefaultValueFactory = _ => "adam",
         };
         optimizer.AcceptOnlyFromAmong("adam", "adamw", "sgd", "momentum", "nesterov", "rmsprop");
-        var lr = new Option<double?>("--lr") { Description = "Learning rate (default: 0.001 for adam, adamw, rmsprop; 0.1 sgd; 0.01 momentum, nesterov)." };
+        var lr = new Option<double?>("--lr") { Description = "Learning rate (default: 0.002 for adam; 0.001 adamw, rmsprop; 0.1 sgd; 0.01 momentum, nesterov)." };
         var momentum = new Option<double>("--momentum") { Description = "Momentum for momentum and nesterov.", DefaultValueFactory = _ => 0.9 };
         var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay (L2; decoupled for adamw, default 0.01 there).", DefaultValueFactory = _ => 0.0 };
         var dropout = new Option<double>("--dropout") { Description = "Dropout rate after each hidden layer.", DefaultValueFactory = _ => 0.0 };
         var schedule = new Option<string>("--schedule")
         {
             Description = "constant, step:SIZE[:GAMMA], exponential:GAMMA, cosine[:MIN], plateau[:FACTOR[:PATIENCE]], warmup:EPOCHS[:THEN].",
-            DefaultValueFactory = _ => "constant",
+            DefaultValueFactory = _ => "cosine",
         };
         var clip = new Option<double?>("--clip-norm") { Description = "Clip the gradients' global norm to this value." };
         var init = new Option<WeightInit>("--init") { Description = "Weight initializer.", DefaultValueFactory = _ => WeightInit.GlorotUniform };
@@ -62,7 +62,8 @@ static class TrainCommand
                 parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(dropout),
                 parse.GetValue(schedule)!, parse.GetValue(clip), parse.GetValue(init), parse.GetValue(seed),
                 parse.GetValue(save)?.FullName, parse.GetValue(report)?.FullName, parse.GetValue(json), parse.GetValue(data)?.FullName, parse.GetValue(limit),
-                parse.GetValue(saveDiverged), parse.GetValue(provider)!, parse.GetValue(threads), parse.GetValue(augment));
+                parse.GetValue(saveDiverged), parse.GetValue(provider)!, parse.GetValue(threads), parse.GetValue(augment),
+                parse.GetValue(folderOptions.Split));
             if (parse.GetValue(dataset) is "folder")
             {
                 ProviderOptions.Apply(settings.Provider, settings.Threads);
@@ -77,7 +78,11 @@ static class TrainCommand
     internal sealed record Settings(
         IReadOnlyList<int> Hidden, int Epochs, int Batch, string Optimizer, double? Lr, double Momentum, double WeightDecay,
         double Dropout, string Schedule, double? ClipNorm, WeightInit Init, int Seed, string? Save, string? Report, bool Json, string? Data, int? Limit,
-        bool SaveDiverged, string Provider, int? Threads, bool Augment);
+        bool SaveDiverged, string Provider, int? Threads, bool Augment, double? ValidationSplit)
+    {
+        /// <summary>The part of MNIST's training set held out for validation (0: none, every epoch trains on all of it).</summary>
+        public double MnistSplit => ValidationSplit ?? 0.1;
+    }
 
     /// <summary>Exit code of a run that diverged (1 is an error, 2 a usage error).</summary>
     public const int Diverged = 3;
@@ -116,6 +121,7 @@ static class TrainCommand
         Checks.Fraction("--dropout", s.Dropout);
         Checks.Positive("--clip-norm", s.ClipNorm);
         if (s.Limit is { } limit) Checks.AtLeast("--train-limit", limit, 1);
+        if (s.MnistSplit is not (>= 0 and < 1)) throw new ArgumentException($"--validation-split: {s.MnistSplit} is not in [0, 1) (the part of the training set held out)");
         if (!Enum.IsDefined(s.Init)) throw new ArgumentException($"--init: {(int)s.Init} is not an initializer");
         if (s.SaveDiverged && s.Save is null) throw new ArgumentException("--save-diverged: give --save FILE too");
         ProviderOptions.Apply(s.Provider, s.Threads);
@@ -146,7 +152,10 @@ static class TrainCommand
         var wall = Stopwatch.StartNew();
         var (model, _) = Prepare(s);
         var mnist = Mnist.Load(s.Data, line => console.Note(line));
-        var train = s.Limit is { } n ? mnist.Train.Take(n) : mnist.Train;
+        var all = s.Limit is { } n ? mnist.Train.Take(n) : mnist.Train;
+        // Validation is held out of the training set (seeded, each digit in proportion), never taken from the test
+        // set: the test set is evaluated once, at the end, so nothing chosen while training has seen it.
+        var (validation, train) = s.MnistSplit > 0 ? all.StratifiedSplit(s.MnistSplit, s.Seed) : (null, all);
 
         console.Note($"model: {model.Summary()}");
         console.Note($"matrix provider: {Providers.Describe()}");
@@ -154,14 +163,17 @@ static class TrainCommand
         var batch = Math.Min(s.Batch, train.Count);
         if (batch < s.Batch)
             console.Note($"--batch {s.Batch:N0} is more than the {train.Count:N0} training images: training full-batch, {batch:N0} per step");
-        console.Note($"training on {train.Count:N0} images, validating on {mnist.Test.Count:N0}; {s.Epochs} epochs, batch {batch}, seed {s.Seed}");
+        console.Note(validation is null
+            ? $"training on {train.Count:N0} images, no validation (--validation-split 0); {s.Epochs} epochs, batch {batch}, seed {s.Seed}; test set once at the end"
+            : $"training on {train.Count:N0} images, validating on {validation.Count:N0} held out of the training set (stratified, seed {s.Seed}); " +
+              $"{s.Epochs} epochs, batch {batch}, seed {s.Seed}; the {mnist.Test.Count:N0} test images once at the end");
 
         var augmentation = s.Augment ? Augmentation.Default with { Seed = s.Seed } : null;
         if (augmentation is not null) console.Note($"augmentation: {augmentation}");
         History history;
         try
         {
-            history = console.Train(model, train, mnist.Test, s.Epochs, batch, augmentation);
+            history = console.Train(model, train, validation, s.Epochs, batch, augmentation);
         }
         catch (TrainingDivergedException e)
         {
@@ -197,7 +209,7 @@ static class TrainCommand
                     w.WriteNull("test_loss");
                     Epochs(w, e.CompletedEpochs);
                     Number(w, "wall_s", Math.Round(wall.Elapsed.TotalSeconds, 2));
-                    SettingsJson(w, s, model, train.Count, batch, s.SaveDiverged ? s.Save : null, null);
+                    SettingsJson(w, s, model, train.Count, validation?.Count ?? 0, batch, s.SaveDiverged ? s.Save : null, null);
                 });
             return Diverged;
         }
@@ -233,7 +245,7 @@ static class TrainCommand
                 w.WriteEndArray();
                 Epochs(w, history.Epochs);
                 Number(w, "wall_s", Math.Round(wall.Elapsed.TotalSeconds, 2));
-                SettingsJson(w, s, model, train.Count, batch, s.Save, s.Report);
+                SettingsJson(w, s, model, train.Count, validation?.Count ?? 0, batch, s.Save, s.Report);
             });
 
         return 0;
@@ -274,7 +286,7 @@ static class TrainCommand
         w.WriteEndArray();
     }
 
-    static void SettingsJson(Utf8JsonWriter w, Settings s, Model model, int trainCount, int batch, string? saved, string? report)
+    static void SettingsJson(Utf8JsonWriter w, Settings s, Model model, int trainCount, int validationCount, int batch, string? saved, string? report)
     {
         w.WriteStartObject("settings");
         w.WriteString("arch", string.Join("-", new[] { Mnist.Pixels }.Concat(s.Hidden).Append(10)));
@@ -285,6 +297,8 @@ static class TrainCommand
         w.WriteNumber("dropout", s.Dropout);
         w.WriteNumber("seed", s.Seed);
         w.WriteNumber("train_images", trainCount);
+        w.WriteNumber("validation_split", s.MnistSplit);
+        w.WriteNumber("validation_images", validationCount);
         w.WriteBoolean("augment", s.Augment);
         w.WriteString("provider", Providers.Describe());
         if (saved is not null) w.WriteString("saved", saved);

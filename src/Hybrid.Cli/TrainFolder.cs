@@ -14,7 +14,7 @@ static class TrainFolder
 {
     internal sealed class FolderOptions : List<Option>
     {
-        public required Option<double> Split { get; init; }
+        public required Option<double?> Split { get; init; }
         public required Option<int> Size { get; init; }
         public required Option<bool> Colour { get; init; }
         public required Option<string> Preprocess { get; init; }
@@ -27,7 +27,10 @@ static class TrainFolder
         {
             Description = "Seeded random shifts (±2 px), rotations (±12°), scalings (0.85–1.15) and stroke thickness of each training image, every epoch.",
         };
-        var split = new Option<double>("--validation-split") { Description = "For folder: the part of the pictures held out for validation.", DefaultValueFactory = _ => 0.2 };
+        var split = new Option<double?>("--validation-split")
+        {
+            Description = "The part of the training data held out for validation, seeded (default: 0.1 of MNIST's training set, stratified by digit; 0.2 of a folder's pictures; 0: none).",
+        };
         var size = new Option<int>("--size") { Description = "For folder: pictures are resized to SIZE×SIZE pixels.", DefaultValueFactory = _ => 28 };
         var colour = new Option<bool>("--colour") { Description = "For folder: keep three colour channels (default: grey)." };
         var preprocess = new Option<string>("--preprocess")
@@ -49,7 +52,7 @@ static class TrainFolder
         if (mnistStyle && (colour || size != 28)) throw new ArgumentException("train folder: --preprocess mnist makes grey 28×28 images; drop --colour and --size.");
         if (s.Save is not null) CheckWritable(s.Save);
         var console = Output.For(s.Json);
-        var data = Dataset.FromImageFolder(folder, size, size, !colour, parse.GetValue(o.Split), s.Seed,
+        var data = Dataset.FromImageFolder(folder, size, size, !colour, parse.GetValue(o.Split) ?? 0.2, s.Seed,
             preparation: mnistStyle ? ImagePreparation.MnistStyle : ImagePreparation.Resize);
         var binary = data.Classes.Count == 2;
         console.Note($"{folder}: {data.Train.Count + (data.Validation?.Count ?? 0):N0} pictures in {data.Classes.Count} classes ({string.Join(", ", data.Classes)}); " +

@@ -12,12 +12,12 @@ namespace Hybrid;
 
 /// <summary>
 /// A compiled network: layers with their weights (float32), a loss, an optimizer and a schedule.
-/// Train it with <see cref="Fit"/>, measure it with <see cref="Evaluate"/>, use it with
+/// Train it with <see cref="Fit"/>, measure it with <see cref="Evaluate(Dataset, int)"/>, use it with
 /// <see cref="Predict(Matrix{float})"/>, and keep it with <see cref="Save"/> / <see cref="Network.Load"/>.
 /// <para>
 /// Threads: a model trains on one thread at a time; a second <see cref="Fit"/> while one runs (from another thread,
 /// or from the first one's callback) throws <see cref="InvalidOperationException"/> and leaves the model as it was.
-/// <see cref="Predict(Matrix{float})"/>, <see cref="Evaluate"/>, <see cref="LayerOutputs"/> and <see cref="Save"/> may
+/// <see cref="Predict(Matrix{float})"/>, <see cref="Evaluate(Dataset, int)"/>, <see cref="LayerOutputs"/> and <see cref="Save"/> may
 /// run on any number of threads at once (tested: 8 threads give the single-threaded results on every provider), but
 /// not from another thread while <see cref="Fit"/> runs, where they would see weights mid-update: that is refused
 /// with <see cref="InvalidOperationException"/> (do such work in a callback, which runs on the training thread
@@ -413,7 +413,13 @@ public sealed class Model
         return predicted.Where((p, i) => p == actual[i]).Count();
     }
 
-    /// <summary>The mean loss and accuracy on <paramref name="data"/>, with the confusion matrix when it has class labels. Dropout is off.</summary>
+    /// <summary>
+    /// The mean loss and accuracy on <paramref name="data"/>; when it has class labels, also the confusion matrix and
+    /// each class's precision, recall, F1 and support with their macro and weighted averages
+    /// (<see cref="Evaluation.PerClass"/>, as scikit-learn's <c>classification_report</c>). The predicted class is the
+    /// largest output, or for one output (a binary model) whether it is above 0 (a logit) or 0.5 (a probability);
+    /// with labels, accuracy is the fraction of labels predicted whatever the loss. Dropout is off.
+    /// </summary>
     /// <param name="data">Samples to evaluate.</param>
     /// <param name="batchSize">
     /// Samples per forward pass (memory only; the result does not depend on it): at least 1; clamped to the data, and
@@ -445,12 +451,14 @@ public sealed class Model
             var actual = Classes(y);
             for (var i = 0; i < size; i++)
             {
-                if (predicted[i] == actual[i]) correct++;
+                if (predicted[i] == (confusion is null ? actual[i] : data.Labels![start + i])) correct++;
                 if (confusion is not null) confusion[data.Labels![start + i], predicted[i]]++;
             }
         }
 
-        return new Evaluation(lossSum / data.Count, Classifies ? (double)correct / data.Count : double.NaN, confusion, data.Count);
+        // With class labels, accuracy is the fraction of labels predicted, whatever the loss (a sigmoid per class under
+        // binary cross-entropy too); without, it is defined only where outputs stand for classes.
+        return new Evaluation(lossSum / data.Count, Classifies || confusion is not null ? (double)correct / data.Count : double.NaN, confusion, data.Count);
     }
 
     /// <summary>Predictions for samples given one per row: probabilities (for the cross-entropy losses) and classes. Dropout is off.</summary>
@@ -493,6 +501,97 @@ public sealed class Model
     {
         ArgumentNullException.ThrowIfNull(data);
         return Predict(data.Features());
+    }
+
+    /// <summary>The prediction for one sample, given as its <see cref="Inputs"/> features. Dropout is off.</summary>
+    /// <exception cref="ArgumentException">The sample does not have <see cref="Inputs"/> features (for several samples, pass <c>float[][]</c> or <c>float[,]</c>).</exception>
+    public Prediction Predict(float[] sample)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        return Predict((ReadOnlySpan<float>)sample);
+    }
+
+    /// <summary>The prediction for one sample, given as its <see cref="Inputs"/> features. Dropout is off.</summary>
+    /// <exception cref="ArgumentException">The sample does not have <see cref="Inputs"/> features.</exception>
+    public Prediction Predict(ReadOnlySpan<float> sample) => Predict(OneSample(sample, nameof(Predict)));
+
+    /// <summary>Predictions for samples given one <c>float[]</c> each. Dropout is off.</summary>
+    /// <exception cref="ArgumentException">No samples, or a sample that is null or does not have <see cref="Inputs"/> features (the message names it).</exception>
+    public Prediction Predict(float[][] samples) => Predict(SampleRows(samples, nameof(Predict)));
+
+    /// <summary>Predictions for samples given as a samples × features array (row i is sample i). Dropout is off.</summary>
+    /// <exception cref="ArgumentException">No samples, or not <see cref="Inputs"/> columns.</exception>
+    public Prediction Predict(float[,] samples) => Predict(SampleRows(samples, nameof(Predict)));
+
+    /// <summary>The loss and accuracy on one sample of the given class (see <see cref="Evaluate(Dataset, int)"/>).</summary>
+    public Evaluation Evaluate(float[] sample, int label)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        return Evaluate((ReadOnlySpan<float>)sample, label);
+    }
+
+    /// <summary>The loss and accuracy on one sample of the given class (see <see cref="Evaluate(Dataset, int)"/>).</summary>
+    public Evaluation Evaluate(ReadOnlySpan<float> sample, int label) =>
+        Evaluate(Labelled(OneSample(sample, nameof(Evaluate)).ToRowMajorArray(), 1, [label]));
+
+    /// <summary>
+    /// The loss, accuracy and per-class metrics on samples given one <c>float[]</c> each with their classes (0 or 1
+    /// for a one-output model); see <see cref="Evaluate(Dataset, int)"/>.
+    /// </summary>
+    public Evaluation Evaluate(float[][] samples, IReadOnlyList<int> labels)
+    {
+        var rows = SampleRows(samples, nameof(Evaluate));
+        return Evaluate(Labelled(rows.ToRowMajorArray(), rows.RowCount, labels));
+    }
+
+    /// <summary>
+    /// The loss, accuracy and per-class metrics on samples given as a samples × features array (row i is sample i)
+    /// with their classes (0 or 1 for a one-output model); see <see cref="Evaluate(Dataset, int)"/>.
+    /// </summary>
+    public Evaluation Evaluate(float[,] samples, IReadOnlyList<int> labels)
+    {
+        var rows = SampleRows(samples, nameof(Evaluate));
+        return Evaluate(Labelled(rows.ToRowMajorArray(), rows.RowCount, labels));
+    }
+
+    /// <summary>Samples with their classes as a data set this model's loss reads: one-hot for several outputs, 0/1 for one.</summary>
+    Dataset Labelled(float[] rowMajor, int count, IReadOnlyList<int> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Count != count) throw new ArgumentException($"Evaluate: {count} samples but {labels.Count} labels.", nameof(labels));
+        return Outputs == 1 ? Dataset.Binary(rowMajor, Inputs, labels) : Dataset.FromLabels(rowMajor, Inputs, labels.ToArray(), Outputs);
+    }
+
+    Matrix<float> OneSample(ReadOnlySpan<float> sample, string operation)
+    {
+        if (sample.Length != Inputs)
+            throw new ArgumentException(
+                $"{operation}: the model takes {Inputs} features per sample, but the sample has {sample.Length}" +
+                (sample.Length > Inputs && sample.Length % Inputs == 0 ? $" ({sample.Length / Inputs} samples' worth? pass them as float[][] or float[,], one row each)" : "") + ".",
+                nameof(sample));
+        return Matrix<float>.Build.Dense(1, Inputs, sample.ToArray());
+    }
+
+    Matrix<float> SampleRows(float[][] samples, string operation)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        if (samples.Length == 0) throw new ArgumentException($"{operation}: there are no samples.", nameof(samples));
+        for (var i = 0; i < samples.Length; i++)
+            if (samples[i] is null || samples[i].Length != Inputs)
+                throw new ArgumentException(
+                    $"{operation}: the model takes {Inputs} features per sample, but sample {i} {(samples[i] is null ? "is null" : $"has {samples[i].Length}")}.",
+                    nameof(samples));
+        return Matrix<float>.Build.Dense(samples.Length, Inputs, (i, j) => samples[i][j]);
+    }
+
+    Matrix<float> SampleRows(float[,] samples, string operation)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        if (samples.GetLength(0) == 0) throw new ArgumentException($"{operation}: there are no samples.", nameof(samples));
+        if (samples.GetLength(1) != Inputs)
+            throw new ArgumentException($"{operation}: the model takes {Inputs} features per sample, but the array has {samples.GetLength(1)} columns.", nameof(samples));
+        // .NET's float[,] is row-major; MathNet's builder is column-major, so the rows are copied one element at a time.
+        return Matrix<float>.Build.Dense(samples.GetLength(0), Inputs, (i, j) => samples[i, j]);
     }
 
     /// <summary>

@@ -26,16 +26,18 @@ public static class Network
     }
 
     /// <summary>
-    /// Loads a model saved by <see cref="Model.Save"/> or <see cref="Model.SaveCheckpoint"/>, or by PyTorch (an
+    /// Loads a model saved by <see cref="Model.Save"/> or <see cref="Model.SaveCheckpoint"/>, or by PyTorch: an
     /// <c>nn.Sequential</c> of Linear and activation modules saved as safetensors with an "architecture" entry in its
-    /// metadata; see tests/interop/torch_mlp.py). The model can predict and evaluate at once. From a file
-    /// <see cref="Model.Save"/> wrote, training continues with <paramref name="optimizer"/> (Adam, lr 0.001, by
-    /// default) from fresh optimizer state, a constant schedule and <see cref="Model.EpochsTrained"/> 0. From a
-    /// checkpoint, training resumes exactly: the epochs, history, seed, optimizer, schedule, clipping, optimizer
-    /// buffers and random generators are put back, so <see cref="Model.Fit"/> continues as if it had never stopped;
-    /// an <paramref name="optimizer"/> other than the checkpoint's keeps all that but starts its buffers, and what the
-    /// schedule has seen, afresh. A checkpoint's training state is checked as strictly as its weights (every field's
-    /// type and range; every optimizer buffer present, of its parameter's shape, finite).
+    /// metadata (see tests/interop/torch_mlp.py), or a plain <c>state_dict</c> of Linear layers with no such entry,
+    /// given the <paramref name="activation"/> between them (see tests/interop/torch_state_dict.py). The model can
+    /// predict and evaluate at once. From a file <see cref="Model.Save"/> wrote, training continues with
+    /// <paramref name="optimizer"/> (Adam, lr 0.001, by default) from fresh optimizer state, a constant schedule and
+    /// <see cref="Model.EpochsTrained"/> 0. From a checkpoint, training resumes exactly: the epochs, history, seed,
+    /// optimizer, schedule, clipping, optimizer buffers and random generators are put back, so <see cref="Model.Fit"/>
+    /// continues as if it had never stopped; an <paramref name="optimizer"/> other than the checkpoint's keeps all that
+    /// but starts its buffers, and what the schedule has seen, afresh. A checkpoint's training state is checked as
+    /// strictly as its weights (every field's type and range; every optimizer buffer present, of its parameter's
+    /// shape, finite).
     /// Everything is checked before it is used: the safetensors format (<see cref="SafeTensors.Read"/>), the
     /// architecture (known layer types, fields of the right type and range, at least one and at most 4,096 layers,
     /// a Linear layer's in_features equal to the width before it, at most 2³¹ − 1 parameters whose training state
@@ -45,12 +47,20 @@ public static class Network
     /// <param name="path">The safetensors file.</param>
     /// <param name="optimizer">The optimizer for further training: by default a checkpoint's own, else Adam with lr 0.001.</param>
     /// <param name="allowNonFinite">Load weights that are NaN or infinite (say, to inspect a diverged run) instead of refusing the file.</param>
+    /// <param name="activation">
+    /// For a file without Hybrid's architecture entry (no metadata, or another tool's), such as a PyTorch
+    /// <c>model.state_dict()</c> saved as safetensors: the activation between its Linear layers. The layers are then
+    /// inferred from the tensors' names and shapes ("0.weight" [out, in], "0.bias" [out], "2.weight", … under one
+    /// prefix at most; gaps in the indices, such as a Dropout's, are allowed; no activation after the last layer, whose
+    /// outputs are logits; the loss is softmax cross-entropy, or binary cross-entropy on logits for one output). A file
+    /// with Hybrid's architecture entry is read by it, and this is not used. The same checks apply: limits, shapes and finiteness.
+    /// </param>
     /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">
     /// The file is not a model this library can read, or the path is not a regular file (a directory, FIFO, socket
     /// or device); the message names the file, the field and the fault.
     /// </exception>
-    public static Model Load(string path, Optimizer? optimizer = null, bool allowNonFinite = false)
+    public static Model Load(string path, Optimizer? optimizer = null, bool allowNonFinite = false, Activation? activation = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         Providers.EnsureInitialized();
@@ -59,7 +69,7 @@ public static class Network
         metadata.TryGetValue(Checkpoint.TrainingKey, out var training);
         bool Buffer(string name) => training is not null && name.StartsWith(Checkpoint.Prefix, StringComparison.Ordinal);
         var weights = training is null ? tensors : tensors.Where(t => !Buffer(t.Key)).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
-        var file = ModelFileValidation.Check(path, weights, metadata, allowNonFinite);
+        var file = ModelFileValidation.Check(path, weights, metadata, allowNonFinite, activation);
         Sequential<float> core;
         try
         {

@@ -15,8 +15,10 @@ public class FuzzTests(ITestOutputHelper output)
 {
     static readonly Func<string, object?> LoadModel = path => Network.Load(path);
     static readonly Func<string, object?> ReadIdx = path => Core.Idx.read(path);
+    static readonly Func<string, object?> ReadCsv = path => Data.Dataset.FromCsv(path);
+    static readonly Func<string, object?> LoadStateDict = path => Network.Load(path, activation: Activation.ReLU);
 
-    public static TheoryData<string> Formats => new() { "safetensors", "architecture", "checkpoint", "idx", "idx.gz" };
+    public static TheoryData<string> Formats => new() { "safetensors", "architecture", "checkpoint", "idx", "idx.gz", "csv", "state_dict", "safetensors-inferred" };
 
     static (Gen<Case> Cases, Func<string, object?> Read) Format(string name) => name switch
     {
@@ -24,6 +26,11 @@ public class FuzzTests(ITestOutputHelper output)
         "architecture" => (SafeTensorsCases.Generator(SafeTensorsCases.IsModel), LoadModel),
         "checkpoint" => (CheckpointCases.Generator, LoadModel),
         "idx" => (IdxCases.RawGenerator, ReadIdx),
+        "csv" => (CsvCases.Generator, ReadCsv),
+        "state_dict" => (StateDictCases.Generator, LoadStateDict),
+        // Every hostile safetensors file again, read with an activation: a broken architecture entry sends the reader
+        // to inference, so whether a case loads differs, but it must still end in a value or a named error.
+        "safetensors-inferred" => (SafeTensorsCases.Generator(_ => true).Select(c => c with { Class = $"inferred: {c.Class}", Expect = Expect.Either }), LoadStateDict),
         _ => (IdxCases.GzipGenerator, ReadIdx),
     };
 
@@ -60,6 +67,27 @@ public class FuzzTests(ITestOutputHelper output)
         var cases = CheckpointCases.Replay(perClass: 20).ToArray();
         Assert.True(cases.Length >= 400, $"{cases.Length} replayed files");
         Report("checkpoint-replay", Harness.RunAll(cases, LoadModel));
+    }
+
+    [Fact]
+    public void The_CSV_classes_replay_without_a_bad_outcome()
+    {
+        var cases = CsvCases.Replay(perClass: 20).ToArray();
+        Assert.True(cases.Length >= 300, $"{cases.Length} replayed files");
+        var results = Harness.RunAll(cases, ReadCsv);
+        // The classes must exercise both sides: files that load and files refused with a named error.
+        Assert.Contains(results, r => r.Outcome == Fuzz.Outcome.Loaded);
+        Assert.Contains(results, r => r.Outcome == Fuzz.Outcome.NamedError && r.Detail.Contains("row ", StringComparison.Ordinal) && r.Detail.Contains("column ", StringComparison.Ordinal));
+        Report("csv-replay", results);
+    }
+
+    [Fact]
+    public void The_state_dict_classes_replay_without_a_bad_outcome()
+    {
+        var cases = StateDictCases.Replay(perClass: 30).ToArray();
+        var results = Harness.RunAll(cases, LoadStateDict);
+        Assert.Contains(results, r => r.Outcome == Fuzz.Outcome.Loaded);
+        Report("state-dict-replay", results);
     }
 
     [Fact]

@@ -136,6 +136,34 @@ public sealed partial class Dataset
         return (Select(order[..cut]), Select(order[cut..]));
     }
 
+    /// <summary>
+    /// Splits the samples by class: a seeded shuffle of each class's samples puts round(<paramref name="fraction"/> ×
+    /// its count) of them into the first part and the rest into the second, so both parts keep the classes' proportions
+    /// (e.g. a validation set held out of the training set). Each part keeps the samples in their original order. The
+    /// class of a sample is its label, or its largest target.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The fraction is not strictly between 0 and 1, or leaves a part empty.</exception>
+    public (Dataset First, Dataset Second) StratifiedSplit(double fraction, int seed = 1)
+    {
+        if (!(fraction > 0 && fraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "Dataset.StratifiedSplit: the fraction must be strictly between 0 and 1.");
+        var rng = new Random(seed);
+        var inFirst = new bool[Count];
+        foreach (var members in Enumerable.Range(0, Count).GroupBy(ClassOf).OrderBy(g => g.Key))
+        {
+            var indices = members.ToArray();
+            var order = Permutation(indices.Length, rng);
+            var cut = (int)Math.Round(indices.Length * fraction);
+            for (var k = 0; k < cut; k++) inFirst[indices[order[k]]] = true;
+        }
+
+        var first = Enumerable.Range(0, Count).Where(i => inFirst[i]).ToArray();
+        if (first.Length == 0 || first.Length == Count)
+            throw new ArgumentOutOfRangeException(nameof(fraction), fraction,
+                $"Dataset.StratifiedSplit: {fraction} of each class of {Count} samples leaves one part empty.");
+        return (Select(first), Select(Enumerable.Range(0, Count).Where(i => !inFirst[i]).ToArray()));
+    }
+
     internal Dataset Select(int[] indices)
     {
         var f = new float[indices.Length * FeatureCount];

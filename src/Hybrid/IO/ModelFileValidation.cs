@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Hybrid.Core;
 using MathNet.Numerics.LinearAlgebra;
+using CoreModel = Hybrid.Core.Sequential;
 
 namespace Hybrid.IO;
 
@@ -17,19 +18,54 @@ static class ModelFileValidation
 
     public sealed record Checked(int Inputs, LayerSpec[] Specs, Dictionary<string, Matrix<float>> Values, Loss Loss);
 
+    /// <summary>How to ask for inference, said wherever the architecture is missing or not Hybrid's.</summary>
+    const string InferHint =
+        "for a PyTorch state_dict of Linear layers (\"0.weight\" [out, in], \"0.bias\" [out], \"2.weight\", …), name the activation between them: " +
+        "Network.Load(path, activation: Activation.ReLU), or --activation relu on the command line";
+
     public static Checked Check(
-        string path, IReadOnlyDictionary<string, StoredTensor> tensors, IReadOnlyDictionary<string, string> metadata, bool allowNonFinite)
+        string path, IReadOnlyDictionary<string, StoredTensor> tensors, IReadOnlyDictionary<string, string> metadata, bool allowNonFinite,
+        Activation? activation = null)
     {
         InvalidDataException Bad(string field, string what) => InputFile.fault(path, field, what);
+        int inputs;
+        LayerSpec[] specs;
+        // The file's name of spec i's tensors: "i" in Hybrid's files, the state_dict's own module index when inferred.
+        Func<int, string> nameOf = i => i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var inferred = false;
         if (!metadata.TryGetValue(ModelFile.ArchitectureKey, out var architecture))
-            throw Bad("metadata", $"the safetensors metadata has no '{ModelFile.ArchitectureKey}' entry, so the layers between the weights are unknown");
-        var (inputs, specs) = ParseArchitecture(path, architecture);
+        {
+            if (activation is null)
+                throw Bad("metadata", $"the safetensors metadata has no '{ModelFile.ArchitectureKey}' entry, so the layers between the weights are unknown; {InferHint}");
+            (inputs, specs, nameOf) = Infer(path, tensors, activation);
+            inferred = true;
+        }
+        else
+        {
+            try
+            {
+                (inputs, specs) = ParseArchitecture(path, architecture);
+            }
+            catch (InvalidDataException) when (activation is not null)
+            {
+                // Another tool's "architecture" entry: the tensors' names and shapes say the rest.
+                (inputs, specs, nameOf) = Infer(path, tensors, activation);
+                inferred = true;
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"{e.Message} (if the file is not Hybrid's: {InferHint})", e);
+            }
+        }
+
         ModelLimits.Check(inputs, specs, message => Bad("architecture", $"the model is too large: {message}"));
 
         Loss loss;
         try
         {
-            loss = metadata.TryGetValue(ModelFile.LossKey, out var name) ? Loss.Parse(name) : Loss.SoftmaxCrossEntropy;
+            loss = metadata.TryGetValue(ModelFile.LossKey, out var name) && !inferred ? Loss.Parse(name)
+                : inferred && CoreModel.widths(inputs, specs)[^1] == 1 ? Loss.BinaryCrossEntropyWithLogits
+                : Loss.SoftmaxCrossEntropy;
         }
         catch (ArgumentException e)
         {
@@ -37,20 +73,92 @@ static class ModelFileValidation
         }
 
         var values = new Dictionary<string, Matrix<float>>(StringComparer.Ordinal);
+        var used = new HashSet<string>(StringComparer.Ordinal);
         var width = inputs;
         for (var i = 0; i < specs.Length; i++)
         {
             if (specs[i] is not LayerSpec.Dense d) continue;
-            values[$"{i}.weight"] = Tensor(path, tensors, $"{i}.weight", [d.outputs, width], allowNonFinite, t => ToMatrix(t, d.outputs, width));
-            values[$"{i}.bias"] = Tensor(path, tensors, $"{i}.bias", [d.outputs], allowNonFinite, t => ToMatrix(t, 1, d.outputs));
+            var (weight, bias) = ($"{nameOf(i)}.weight", $"{nameOf(i)}.bias");
+            values[$"{i}.weight"] = Tensor(path, tensors, weight, [d.outputs, width], allowNonFinite, t => ToMatrix(t, d.outputs, width));
+            values[$"{i}.bias"] = Tensor(path, tensors, bias, [d.outputs], allowNonFinite, t => ToMatrix(t, 1, d.outputs));
+            used.Add(weight);
+            used.Add(bias);
             width = d.outputs;
         }
 
-        var unused = tensors.Keys.Where(k => !values.ContainsKey(k)).Order(StringComparer.Ordinal).ToArray();
+        var unused = tensors.Keys.Where(k => !used.Contains(k)).Order(StringComparer.Ordinal).ToArray();
         if (unused.Length > 0)
             throw Bad($"tensor '{unused[0]}'", $"no layer of the architecture uses it ({unused.Length} unused tensor{(unused.Length == 1 ? "" : "s")}: {string.Join(", ", unused.Take(5))}{(unused.Length > 5 ? ", …" : "")})");
         return new Checked(inputs, specs, values, loss);
     }
+
+    /// <summary>
+    /// The layers of a state_dict of Linear layers, from the tensors' names and shapes alone: "P0.weight" [out, in] and
+    /// "P0.bias" [out] for module indices in increasing order (gaps, such as a Dropout's index, are allowed), all under
+    /// one prefix P ("" or e.g. "net."), each layer's inputs the outputs of the one before, and
+    /// <paramref name="activation"/> between them (none after the last: its outputs are the logits).
+    /// </summary>
+    static (int Inputs, LayerSpec[] Specs, Func<int, string> NameOf) Infer(string path, IReadOnlyDictionary<string, StoredTensor> tensors, Activation activation)
+    {
+        InvalidDataException Bad(string field, string what) => InputFile.fault(path, field, what);
+        const string expected = "inferring the layers needs a state_dict of Linear layers only: names 'N.weight' [out, in] and 'N.bias' [out] " +
+                                "(N the module's index, e.g. 0.weight, 0.bias, 2.weight, 2.bias), under one common prefix at most";
+        if (tensors.Count == 0) throw Bad("tensors", $"there are none; {expected}");
+        var layers = new SortedDictionary<long, (StoredTensor? Weight, StoredTensor? Bias)>();
+        string? prefix = null;
+        foreach (var (name, tensor) in tensors.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            var kind = name.EndsWith(".weight", StringComparison.Ordinal) ? "weight" : name.EndsWith(".bias", StringComparison.Ordinal) ? "bias" : null;
+            var stem = kind is null ? "" : name[..^(kind.Length + 1)];
+            var dot = stem.LastIndexOf('.');
+            var (head, digits) = (stem[..(dot + 1)], stem[(dot + 1)..]);
+            if (kind is null || digits.Length is 0 or > 9 || !digits.All(char.IsAsciiDigit))
+                throw Bad($"tensor '{Shown(name)}'", $"is not a Linear layer's weight or bias; {expected}");
+            if (prefix is not null && head != prefix)
+                throw Bad($"tensor '{Shown(name)}'", $"its prefix '{Shown(head)}' differs from '{Shown(prefix)}' of the others; {expected}");
+            prefix = head;
+            var index = long.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
+            layers.TryGetValue(index, out var layer);
+            layers[index] = kind == "weight" ? layer with { Weight = tensor } : layer with { Bias = tensor };
+        }
+
+        if (layers.Count > ModelLimits.MaxLayers)
+            throw Bad("tensors", $"{layers.Count:N0} Linear layers, more than the {ModelLimits.MaxLayers:N0} a model may have");
+        var specs = new List<LayerSpec>();
+        var names = new List<string>();
+        var inputs = 0;
+        string? before = null;
+        var width = 0;
+        foreach (var (index, (weight, bias)) in layers)
+        {
+            var name = $"{prefix}{index}";
+            if (weight is null) throw Bad($"tensor '{Shown(name)}.bias'", $"has no '{Shown(name)}.weight' beside it; {expected}");
+            if (bias is null) throw Bad($"tensor '{Shown(name)}.weight'", $"has no '{Shown(name)}.bias' beside it (a Linear without a bias is not supported); {expected}");
+            if (weight.Shape.Length != 2)
+                throw Bad($"tensor '{Shown(name)}.weight' shape", $"[{string.Join(", ", weight.Shape)}], not a Linear weight [out, in]; {expected}");
+            var (outputs, ins) = (weight.Shape[0], weight.Shape[1]);
+            if (outputs < 1 || ins < 1) throw Bad($"tensor '{Shown(name)}.weight' shape", $"[{outputs}, {ins}]: a Linear layer needs at least one input and one output");
+            if (before is null) inputs = ins;
+            else if (ins != width)
+                throw Bad($"tensor '{Shown(name)}.weight' shape",
+                    $"[{outputs}, {ins}]: its {ins} inputs are not the {width} outputs of '{Shown(before)}.weight' before it, so the tensors are not one chain of Linear layers");
+            if (specs.Count > 0)
+            {
+                specs.Add(LayerSpec.NewActivation(activation.Kind));
+                names.Add("");
+            }
+
+            specs.Add(LayerSpec.NewDense(outputs, Initializer.GlorotUniform, Initializer.Zeros));
+            names.Add(name);
+            before = name;
+            width = outputs;
+        }
+
+        var table = names.ToArray();
+        return (inputs, [.. specs], i => table[i]);
+    }
+
+    static string Shown(string name) => name.Length > 60 ? name[..60] + "…" : name;
 
     /// <summary>A layer's tensor: present, of the expected shape (a bias may be stored [out], [1, out] or [out, 1]), finite unless allowed.</summary>
     static Matrix<float> Tensor(

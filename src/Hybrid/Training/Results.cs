@@ -31,17 +31,89 @@ public sealed record EpochResult(
 /// <param name="StoppedEarly">True when a callback (such as <see cref="EarlyStopping"/>) ended training.</param>
 public sealed record History(IReadOnlyList<EpochResult> Epochs, bool StoppedEarly);
 
-/// <summary>A model's loss and accuracy on a data set, with the confusion matrix for classification.</summary>
+/// <summary>
+/// A model's loss and accuracy on a data set, with the confusion matrix and per-class metrics for classification
+/// (those of scikit-learn's <c>classification_report</c>, checked against it to 1e-6).
+/// </summary>
 /// <param name="Loss">Mean loss over the samples.</param>
 /// <param name="Accuracy">Fraction of samples classified correctly (NaN for regression).</param>
 /// <param name="ConfusionMatrix">Counts [true class, predicted class], or <c>null</c> without class labels.</param>
 /// <param name="Count">Number of samples.</param>
-public sealed record Evaluation(double Loss, double Accuracy, int[,]? ConfusionMatrix, int Count);
+public sealed record Evaluation(double Loss, double Accuracy, int[,]? ConfusionMatrix, int Count)
+{
+    /// <summary>
+    /// Precision, recall, F1 and support of each class that occurs among the true or the predicted classes (as
+    /// scikit-learn lists them), in class order; empty without a confusion matrix. A class never predicted has
+    /// precision 0, one with no samples recall 0, and F1 is 0 where precision and recall are both 0 (scikit-learn's
+    /// <c>zero_division=0</c>).
+    /// </summary>
+    public IReadOnlyList<ClassMetrics> PerClass => ConfusionMatrix is { } m ? ClassMetrics.Of(m) : [];
+
+    /// <summary>The unweighted mean of <see cref="PerClass"/>'s precision, recall and F1 (scikit-learn's "macro avg"); null without a confusion matrix.</summary>
+    public AveragedMetrics? MacroAverage => Average(weighted: false);
+
+    /// <summary>The mean of <see cref="PerClass"/>'s precision, recall and F1 weighted by support (scikit-learn's "weighted avg"); null without a confusion matrix.</summary>
+    public AveragedMetrics? WeightedAverage => Average(weighted: true);
+
+    AveragedMetrics? Average(bool weighted)
+    {
+        var classes = PerClass;
+        if (classes.Count == 0) return null;
+        var support = classes.Sum(c => c.Support);
+        double Mean(Func<ClassMetrics, double> f) => weighted
+            ? support == 0 ? 0 : classes.Sum(c => f(c) * c.Support) / support
+            : classes.Average(f);
+        return new AveragedMetrics(Mean(c => c.Precision), Mean(c => c.Recall), Mean(c => c.F1), support);
+    }
+}
+
+/// <summary>One class's figures from a confusion matrix.</summary>
+/// <param name="Class">The class.</param>
+/// <param name="Precision">Of the samples predicted as the class, the fraction that are (0 when none are predicted as it).</param>
+/// <param name="Recall">Of the class's samples, the fraction predicted as it (0 when it has none).</param>
+/// <param name="F1">The harmonic mean of precision and recall, 2·TP / (2·TP + FP + FN) (0 when both are 0).</param>
+/// <param name="Support">The class's samples.</param>
+public sealed record ClassMetrics(int Class, double Precision, double Recall, double F1, int Support)
+{
+    internal static ClassMetrics[] Of(int[,] confusion)
+    {
+        var k = confusion.GetLength(0);
+        var result = new List<ClassMetrics>(k);
+        for (var c = 0; c < k; c++)
+        {
+            long tp = confusion[c, c], support = 0, predicted = 0;
+            for (var j = 0; j < k; j++)
+            {
+                support += confusion[c, j];
+                predicted += confusion[j, c];
+            }
+
+            if (support == 0 && predicted == 0) continue; // as scikit-learn: only classes seen in the truth or the predictions
+            var fp = predicted - tp;
+            var fn = support - tp;
+            result.Add(new ClassMetrics(c, predicted == 0 ? 0 : (double)tp / predicted, support == 0 ? 0 : (double)tp / support,
+                2 * tp + fp + fn == 0 ? 0 : 2.0 * tp / (2 * tp + fp + fn), (int)support));
+        }
+
+        return [.. result];
+    }
+}
+
+/// <summary>Precision, recall and F1 averaged over the classes of <see cref="Evaluation.PerClass"/>.</summary>
+/// <param name="Precision">The average precision.</param>
+/// <param name="Recall">The average recall.</param>
+/// <param name="F1">The average F1 (of the per-class F1s, not the F1 of the averages, as scikit-learn).</param>
+/// <param name="Support">The samples over all these classes.</param>
+public sealed record AveragedMetrics(double Precision, double Recall, double F1, int Support);
 
 /// <summary>A model's predictions for a batch of samples.</summary>
 /// <param name="Probabilities">One row per sample: class probabilities for the cross-entropy losses, raw outputs otherwise.</param>
 /// <param name="Classes">The most probable class of each sample (for one output, 1 when it is above 0.5).</param>
-public sealed record Prediction(Matrix<float> Probabilities, IReadOnlyList<int> Classes);
+public sealed record Prediction(Matrix<float> Probabilities, IReadOnlyList<int> Classes)
+{
+    /// <summary>The probabilities as plain arrays, one <c>float[]</c> per sample (row i of <see cref="Probabilities"/>).</summary>
+    public float[][] ProbabilityRows() => Probabilities.ToRowArrays();
+}
 
 /// <summary>
 /// Thrown when training diverges: a NaN or infinite loss, a loss that explodes (above a multiple of the mean loss over
