@@ -2,22 +2,6 @@ namespace Hybrid.Core
 
 open System
 
-/// The nonlinearity of an activation layer.
-[<RequireQualifiedAccess>]
-type ActivationFunction =
-    /// σ(x) = 1 / (1 + e^(−x)), elementwise.
-    | Sigmoid
-    /// tanh x, elementwise.
-    | Tanh
-    /// max(0, x), elementwise.
-    | ReLU
-    /// x for x > 0, alpha·x otherwise, elementwise.
-    | LeakyReLU of alpha: float
-    /// log(1 + e^x), elementwise.
-    | Softplus
-    /// e^(x_j) / Σ_k e^(x_k) along each row.
-    | Softmax
-
 /// A layer as a builder asks for it and a saved model records it.
 [<RequireQualifiedAccess>]
 type LayerSpec =
@@ -53,15 +37,9 @@ type Layer<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 
 [<RequireQualifiedAccess>]
 module Layer =
 
-    /// The op of an activation.
+    /// The op of an activation: its rule's kernels on the graph.
     let activate (kind: ActivationFunction) (x: Node<'T>) =
-        match kind with
-        | ActivationFunction.Sigmoid -> Activations.sigmoid x
-        | ActivationFunction.Tanh -> Activations.tanh x
-        | ActivationFunction.ReLU -> Activations.relu x
-        | ActivationFunction.LeakyReLU alpha -> Activations.leakyRelu alpha x
-        | ActivationFunction.Softplus -> Activations.softplus x
-        | ActivationFunction.Softmax -> Activations.softmax x
+        Activations.apply (ActivationFunction.rule kind) x
 
     /// The inverted-dropout mask for a batch: 0 with probability rate, else 1 / (1 − rate).
     let dropoutMask (rate: float) (rng: Random) (s: Shape) : MathNet.Numerics.LinearAlgebra.Matrix<'T> =

@@ -25,7 +25,8 @@ type internal Workspace<'T
 /// A training step without a graph: the forward and backward passes of a sequential model fused layer by
 /// layer into buffers allocated once, every operation on a provider's kernels, the same mathematics as the
 /// graph's ops (and checked against them). After the first step of each batch size, a step allocates nothing.
-/// Supports dense, elementwise activation and dropout layers under SoftmaxCrossEntropy or MeanSquaredError.
+/// Layers and losses come with their own rules (ActivationRule, ObjectiveRule), which this step runs; it restates no
+/// layer's math, so every built-in layer and loss, and any user-defined activation, trains here.
 type FusedTrainer<'T
     when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>>
     (model: Sequential<'T>, objective: LossFunction, optimizer: OptimizerSpec, clipNorm: float option) =
@@ -71,6 +72,16 @@ type FusedTrainer<'T
 
     let workspaces = Dictionary<int, Workspace<'T>>()
 
+    // Each activation layer's rule, resolved once (so a step looks nothing up and allocates nothing); the loss's rule.
+    let rules =
+        model.Specs
+        |> Array.map (fun spec ->
+            match spec with
+            | LayerSpec.Activation kind -> ActivationFunction.rule kind
+            | _ -> Unchecked.defaultof<ActivationRule>)
+
+    let objectiveRule = LossFunction.rule objective
+
     // The first layer's products take the sparse path for batches with at most this fraction of nonzero inputs
     // (MNIST: about a fifth), where it is several times faster than the dense products.
     let maxDensity = 0.35
@@ -105,15 +116,8 @@ type FusedTrainer<'T
             workspaces[rows] <- w
             w
 
-    /// True when the model and objective can be trained by a fused step.
-    static member Supports(model: Sequential<'T>, objective: LossFunction) =
-        (objective = LossFunction.SoftmaxCrossEntropy
-         || objective = LossFunction.MeanSquaredError)
-        && model.Specs
-           |> Array.forall (fun s ->
-               match s with
-               | LayerSpec.Activation ActivationFunction.Softmax -> false
-               | _ -> true)
+    /// True when the model and objective can be trained by a fused step: every built-in layer and loss can.
+    static member Supports(_model: Sequential<'T>, _objective: LossFunction) = true
 
     /// Optimizer steps taken.
     member _.Steps = steps
@@ -173,7 +177,7 @@ type FusedTrainer<'T
                 | _ ->
                     kernels.Gemm((i = 0), true, rows, n, widths[i], 'T.One, input i, values[k], 'T.Zero, out)
                     kernels.AddRowVector(rows, n, values[k + 1], out)
-            | LayerSpec.Activation kind -> kernels.Activate(kind, rows * n, input i, out)
+            | LayerSpec.Activation _ -> kernels.Activate(rules[i], rows, n, input i, out)
             | LayerSpec.Dropout rate ->
                 // The same draws, in the same order, as the graph's dropout (Layer.dropoutMask).
                 let keep = Tensor.ofFloat<'T>(1.0 / (1.0 - rate))
@@ -194,10 +198,10 @@ type FusedTrainer<'T
         let k = Array.last widths
 
         let loss =
-            match objective with
-            | LossFunction.SoftmaxCrossEntropy ->
-                kernels.SoftmaxCrossEntropy(rows, k, w.Outputs[last], w.Y, w.Gradients[last])
-            | _ -> kernels.MeanSquaredError(rows * k, w.Outputs[last], w.Y, w.Gradients[last])
+            match w.Outputs[last], w.Y, w.Gradients[last] with
+            | (:? HostBuffer<'T> as o), (:? HostBuffer<'T> as y), (:? HostBuffer<'T> as g) ->
+                objectiveRule.Compute(rows, k, ReadOnlySpan o.Data, ReadOnlySpan y.Data, Span g.Data)
+            | _ -> invalidOp "FusedTrainer: the loss is computed on the host"
 
         w.Outputs[last].Download(outputs)
 
@@ -272,9 +276,9 @@ type FusedTrainer<'T
                             update p
 
                         update (p + 1)
-                | LayerSpec.Activation kind ->
+                | LayerSpec.Activation _ ->
                     if needInput then
-                        kernels.ActivateBackward(kind, rows * n, input i, w.Outputs[i], g, w.Gradients[i - 1])
+                        kernels.ActivateBackward(rules[i], rows, n, input i, w.Outputs[i], g, w.Gradients[i - 1])
                 | LayerSpec.Dropout _ ->
                     if needInput then
                         kernels.Multiply(rows * n, g, w.Masks[i], w.Gradients[i - 1])

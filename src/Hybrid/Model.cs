@@ -287,7 +287,7 @@ public sealed class Model
     }
 
     /// <summary>True when outputs are classes: one-hot targets (several outputs), or one output read as a probability.</summary>
-    bool Classifies => Outputs > 1 ? Loss.Function.IsSoftmaxCrossEntropy || Loss.Function.IsMeanSquaredError : true;
+    bool Classifies => Outputs > 1 ? Loss.Function.IsSoftmaxCrossEntropy || Loss.Function.IsCategoricalCrossEntropy || Loss.Function.IsMeanSquaredError : true;
 
     /// <summary>
     /// The class row <paramref name="i"/> of column-major rows × Outputs values stands for: the largest output, or for

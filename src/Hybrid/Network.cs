@@ -161,8 +161,29 @@ public sealed class SequentialBuilder
         if (clipNorm is { } c && !(c > 0 && double.IsFinite(c)))
             throw new ArgumentOutOfRangeException(nameof(clipNorm), clipNorm, "Compile: clipNorm must be a positive, finite number");
         ModelLimits.Check(inputs, layers, message => new ArgumentException($"Compile: the network is too large: {message}."));
+        CheckLossFits(loss);
         var core = CoreModel.create<float>(new Random(seed), inputs, layers.ToArray());
         return new Model(core, loss, optimizer, schedule, clipNorm, seed);
+    }
+
+    /// <summary>Refuses a loss that would train silently wrong on these layers, saying what to use instead.</summary>
+    void CheckLossFits(Loss loss)
+    {
+        var outputs = CoreModel.widths(inputs, layers.ToArray())[^1];
+        var last = layers[^1];
+        if (loss.Function.IsSoftmaxCrossEntropy && outputs == 1)
+            throw new ArgumentException(
+                "Compile: softmax cross-entropy over one output is always 0 (the softmax of one number is 1), so nothing would be learned; " +
+                "for two classes use Loss.BinaryCrossEntropyWithLogits on one output (or Loss.BinaryCrossEntropy after a Sigmoid), " +
+                "or give the last Dense layer one unit per class.", nameof(loss));
+        if (loss.Function.IsSoftmaxCrossEntropy && last is LayerSpec.Activation { Item.IsSoftmax: true })
+            throw new ArgumentException(
+                "Compile: the last layer is a Softmax and softmax cross-entropy applies a softmax itself (a double softmax); " +
+                "remove the Softmax layer (Predict still returns probabilities), or keep it and use Loss.CategoricalCrossEntropy.", nameof(loss));
+        if (loss.Function.IsCategoricalCrossEntropy && last is not LayerSpec.Activation { Item.IsSoftmax: true })
+            throw new ArgumentException(
+                "Compile: categorical cross-entropy takes probabilities, so the last layer must be a Softmax; " +
+                "add .Activation(Activation.Softmax), or use Loss.SoftmaxCrossEntropy on the logits.", nameof(loss));
     }
 }
 

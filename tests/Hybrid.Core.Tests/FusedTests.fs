@@ -9,21 +9,40 @@ open MathNet.Numerics.LinearAlgebra
 open Hybrid.Core
 open Hybrid.Core.Tests.Generators
 
-/// A small network: dims [batch; inputs; hidden; outputs; variant].
-let private network (d: int[]) =
+/// A small network: dims [batch; inputs; hidden; outputs; variant], with the output layer the loss takes
+/// (a Sigmoid before the binary cross-entropy, a Softmax before the categorical one, logits otherwise).
+let private network (objective: LossFunction) (d: int[]) =
     let act =
-        match d[4] % 4 with
+        match d[4] % 5 with
         | 0 -> ActivationFunction.ReLU
         | 1 -> ActivationFunction.Tanh
         | 2 -> ActivationFunction.Sigmoid
+        | 3 -> ActivationFunction.Softplus
         | _ -> ActivationFunction.LeakyReLU 0.1
 
-    [|
-        LayerSpec.Dense(d[2], GlorotUniform, GlorotUniform)
-        LayerSpec.Activation act
-        LayerSpec.Dropout(if d[4] % 2 = 0 then 0.3 else 0.0)
-        LayerSpec.Dense(d[3], GlorotUniform, GlorotUniform)
-    |]
+    let head =
+        match objective with
+        | LossFunction.BinaryCrossEntropy -> [| LayerSpec.Activation ActivationFunction.Sigmoid |]
+        | LossFunction.CategoricalCrossEntropy -> [| LayerSpec.Activation ActivationFunction.Softmax |]
+        | _ -> [||]
+
+    Array.append
+        [|
+            LayerSpec.Dense(d[2], GlorotUniform, GlorotUniform)
+            LayerSpec.Activation act
+            LayerSpec.Dropout(if d[4] % 2 = 0 then 0.3 else 0.0)
+            LayerSpec.Dense(d[3], GlorotUniform, GlorotUniform)
+        |]
+        head
+
+let private objectives =
+    [
+        LossFunction.SoftmaxCrossEntropy
+        LossFunction.MeanSquaredError
+        LossFunction.BinaryCrossEntropy
+        LossFunction.BinaryCrossEntropyWithLogits
+        LossFunction.CategoricalCrossEntropy
+    ]
 
 let private optimizers =
     [
@@ -36,7 +55,7 @@ let private optimizers =
 /// Parameters after three steps on the same batch, by the graph or by the fused trainer.
 let private train fused (objective: LossFunction) optimizer clip (case: Case) =
     let d = case.Dims
-    let model = Sequential.create<float> (Random d[4]) d[1] (network d)
+    let model = Sequential.create<float> (Random d[4]) d[1] (network objective d)
     let x, y = case.Inputs[0], case.Inputs[1]
     let rng = Random 9
 
@@ -71,7 +90,7 @@ let tests =
             testList
                 "the fused step updates the parameters exactly as the graph step does"
                 [
-                    for objective in [ LossFunction.SoftmaxCrossEntropy; LossFunction.MeanSquaredError ] do
+                    for objective in objectives do
                         for name, optimizer in optimizers do
                             for clip in [ None; Some 0.5 ] do
                                 let clipped =
@@ -90,25 +109,15 @@ let tests =
                                         |> Prop.label $"{objective} {optimizer} clip {clip}"))
                 ]
 
-            testCase "the fused step refuses a softmax layer, which only the graph can train" (fun () ->
-                let model =
-                    Sequential.create<float>
-                        (Random 1)
-                        3
-                        [|
-                            LayerSpec.Dense(2, Zeros, Zeros)
-                            LayerSpec.Activation ActivationFunction.Softmax
-                        |]
+            testCase
+                "the fused step takes every built-in layer and loss, a Softmax layer and the binary cross-entropy too"
+                (fun () ->
+                    for objective in objectives do
+                        for variant in 0..4 do
+                            let model =
+                                Sequential.create<float> (Random 1) 3 (network objective [| 2; 3; 4; 2; variant |])
 
-                Expect.isFalse
-                    (FusedTrainer<float>.Supports(model, LossFunction.SoftmaxCrossEntropy))
-                    "a softmax layer"
-
-                Expect.isFalse
-                    (FusedTrainer<float>
-                        .Supports(
-                            Sequential.create<float> (Random 1) 3 [| LayerSpec.Dense(2, Zeros, Zeros) |],
-                            LossFunction.BinaryCrossEntropy
-                        ))
-                    "binary cross-entropy")
+                            Expect.isTrue
+                                (FusedTrainer<float>.Supports(model, objective))
+                                $"{objective}, variant {variant}")
         ]
