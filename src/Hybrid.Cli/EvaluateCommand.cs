@@ -21,7 +21,7 @@ static class EvaluateCommand
             var loaded = Network.Load(parse.GetValue(model)!.FullName, allowNonFinite: parse.GetValue(allow));
             var test = Mnist.Load(parse.GetValue(data)?.FullName, Console.Error.WriteLine).Test;
             var result = loaded.Evaluate(test);
-            Console.WriteLine($"model: {loaded.Summary()}");
+            Console.WriteLine($"model: {loaded.Description}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"test accuracy {Recipe.Percent(result.Accuracy)}, test loss {result.Loss:F4} on {result.Count:N0} images"));
             if (result.ConfusionMatrix is { } m) Console.Write(Output.ConfusionText(m));

@@ -148,7 +148,8 @@ static class TrainCommand
         var mnist = Mnist.Load(s.Data, line => console.Note(line));
         var train = s.Limit is { } n ? mnist.Train.Take(n) : mnist.Train;
 
-        console.Note($"model: {model.Summary()}");
+        console.Note($"model: {model.Description}");
+        foreach (var line in model.Summary().ToString().Split('\n')) console.Note(line);
         console.Note($"matrix provider: {Providers.Describe()}");
         // The API clamps a batch above the data to the data (full-batch training); say so rather than print the request.
         var batch = Math.Min(s.Batch, train.Count);
@@ -214,7 +215,7 @@ static class TrainCommand
             var arch = string.Join("-", new[] { Mnist.Pixels }.Concat(s.Hidden).Append(10));
             TrainingCharts.Report(
                     $"MNIST {arch}: {test.Accuracy:P2} test accuracy",
-                    $"{model.Summary()}. {s.Epochs} epochs, batch {batch}, seed {s.Seed}, {train.Count:N0} training images; provider {Providers.Describe()}.",
+                    $"{model.Description}. {s.Epochs} epochs, batch {batch}, seed {s.Seed}, {train.Count:N0} training images; provider {Providers.Describe()}.",
                     history, test)
                 .Save(s.Report, line => console.Note(line));
             console.Note($"report written to {s.Report}");

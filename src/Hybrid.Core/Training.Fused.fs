@@ -116,8 +116,12 @@ type FusedTrainer<'T
             workspaces[rows] <- w
             w
 
+    /// True when a fused step runs the layer on its kernels (every built-in layer, and user-defined activations).
+    static member Fuses(_spec: LayerSpec) = true
+
     /// True when the model and objective can be trained by a fused step: every built-in layer and loss can.
-    static member Supports(_model: Sequential<'T>, _objective: LossFunction) = true
+    static member Supports(model: Sequential<'T>, _objective: LossFunction) =
+        model.Specs |> Array.forall FusedTrainer<'T>.Fuses
 
     /// Optimizer steps taken.
     member _.Steps = steps

@@ -100,8 +100,23 @@ public sealed class Model
     }
 
     /// <summary>A one-line description: layers, parameter count, loss and optimizer.</summary>
-    public string Summary() =>
+    public string Description =>
         $"{string.Join(" → ", Layers)}; {ParameterCount:N0} parameters; loss {Loss}; {Optimizer}; schedule {Schedule}";
+
+    /// <summary>
+    /// A per-layer table like Keras' <c>model.summary()</c>: each layer's output width, parameter count and training path
+    /// (fused kernels or the graph), and the totals; its <see cref="ModelSummary.ToString"/> is the table as text.
+    /// </summary>
+    public ModelSummary Summary()
+    {
+        var widths = CoreModel.widths(core.Inputs, core.Specs);
+        var names = Layers;
+        var counts = CoreModel.parameters(core).GroupBy(p => int.Parse(p.Item1[..p.Item1.IndexOf('.')], CultureInfo.InvariantCulture))
+            .ToDictionary(g => g.Key, g => g.Sum(p => (long)p.Item2.Shape.Count));
+        var rows = core.Specs.Select((s, i) => new LayerSummary(i, names[i], widths[i + 1], counts.GetValueOrDefault(i),
+            fused is not null && FusedTrainer<float>.Fuses(s) ? "fused" : "graph")).ToArray();
+        return new ModelSummary(core.Inputs, rows, Loss.Name, Optimizer.Description, Schedule.Description);
+    }
 
     /// <summary>
     /// Trains the model: each epoch shuffles the samples (seeded), runs mini-batches of
@@ -436,7 +451,7 @@ public sealed class Model
     public void ExportOnnx(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        Onnx.OnnxExport.Write(path, Onnx.OnnxExport.Build(core, Loss, Layers, Summary()));
+        Onnx.OnnxExport.Write(path, Onnx.OnnxExport.Build(core, Loss, Layers, Description));
     }
 
     internal IReadOnlyDictionary<string, float[]> CopyWeights() =>
@@ -483,5 +498,5 @@ public sealed class Model
     }
 
     /// <inheritdoc/>
-    public override string ToString() => Summary();
+    public override string ToString() => Description;
 }
