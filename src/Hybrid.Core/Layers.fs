@@ -2,6 +2,56 @@ namespace Hybrid.Core
 
 open System
 
+/// A user-defined layer, described once as a graph function of its input and its own named parameters: both
+/// training paths, evaluation and gradient checks run this one Forward. Saved and loaded by Name (the façade keeps a
+/// registry of them).
+[<AbstractClass>]
+type GraphLayerRule() =
+    /// The layer's name, as saved in a model file.
+    abstract Name: string
+
+    /// The width of the layer's output for an input of the given width.
+    abstract Outputs: inputs: int -> int
+
+    /// The layer's parameters for an input of the given width: name, rows, columns and initializer of each.
+    abstract Parameters: inputs: int -> (string * int * int * Initializer)[]
+
+    /// The layer's output for a batch x (one sample per row), given its parameters in the order Parameters lists them.
+    abstract Forward<'T
+        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>> :
+        x: Node<'T> * parameters: Node<'T>[] -> Node<'T>
+
+    /// <inheritdoc/>
+    override r.ToString() = r.Name
+
+/// A graph layer from functions, one forward per element type (float32 for training, float64 for gradient checks):
+/// what the C# façade makes of a user's CustomLayer.
+type FunctionGraphLayer
+    (
+        name: string,
+        outputs: Func<int, int>,
+        parameters: Func<int, (string * int * int * Initializer)[]>,
+        forward32: Func<Node<float32>, Node<float32>[], Node<float32>>,
+        forward64: Func<Node<float>, Node<float>[], Node<float>>
+    ) =
+    inherit GraphLayerRule()
+    /// <inheritdoc/>
+    override _.Name = name
+    /// <inheritdoc/>
+    override _.Outputs inputs = outputs.Invoke inputs
+    /// <inheritdoc/>
+    override _.Parameters inputs = parameters.Invoke inputs
+
+    /// <inheritdoc/>
+    override _.Forward<'T
+        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>>
+        (x: Node<'T>, ps: Node<'T>[])
+        : Node<'T> =
+        match box x, box ps with
+        | (:? Node<float32> as x), (:? (Node<float32>[]) as ps) -> forward32.Invoke(x, ps) |> unbox
+        | (:? Node<float> as x), (:? (Node<float>[]) as ps) -> forward64.Invoke(x, ps) |> unbox
+        | _ -> invalidOp $"the layer {name} is defined for float32 and float64 only, not {typeof<'T>.Name}"
+
 /// A layer as a builder asks for it and a saved model records it.
 [<RequireQualifiedAccess>]
 type LayerSpec =
@@ -12,6 +62,8 @@ type LayerSpec =
     /// Inverted dropout: in training each input is zeroed with probability rate and the rest
     /// scaled by 1 / (1 − rate); in evaluation the identity.
     | Dropout of rate: float
+    /// A user-defined layer: a graph function of its input and its named parameters.
+    | Graph of rule: GraphLayerRule
 
 /// Whether a forward pass trains (dropout active) or evaluates (dropout off).
 type Mode =
@@ -32,6 +84,8 @@ type Layer<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 
     | ActivationLayer of ActivationFunction
     /// Dropout at the given rate, which has no parameters.
     | DropoutLayer of rate: float
+    /// A user-defined layer and its parameters (in the order its rule lists them) as graph variables.
+    | GraphLayer of rule: GraphLayerRule * parameters: Node<'T>[]
 
 /// Applying layers.
 [<RequireQualifiedAccess>]
@@ -61,3 +115,4 @@ module Layer =
         | DropoutLayer rate when pass.Mode = Training && rate > 0.0 ->
             Arith.mul x (Graph.constant (dropoutMask rate pass.Random x.Shape))
         | DropoutLayer _ -> x
+        | GraphLayer(rule, parameters) -> rule.Forward(x, parameters)

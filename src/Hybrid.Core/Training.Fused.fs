@@ -51,17 +51,28 @@ type FusedTrainer<'T
 
     let mutable steps = 0
 
-    // Which parameter pair each dense layer owns.
-    let denseIndex =
+    // The index of each layer's first parameter (a dense layer owns two, a graph layer as many as its rule lists).
+    let paramIndex =
         let mutable next = 0
 
-        model.Specs
-        |> Array.map (fun spec ->
-            match spec with
-            | LayerSpec.Dense _ ->
-                next <- next + 2
-                next - 2
-            | _ -> -1)
+        model.Layers
+        |> Array.map (fun layer ->
+            let start = next
+
+            match layer with
+            | DenseLayer _ -> next <- next + 2
+            | GraphLayer(_, ps) -> next <- next + ps.Length
+            | _ -> ()
+
+            start)
+
+    // A user-defined graph layer's input and output nodes of the current step, from its forward to its backward.
+    let segments = Array.zeroCreate<struct (Node<'T> * Node<'T>)> model.Layers.Length
+
+    let host (b: Buffer<'T>) =
+        match b with
+        | :? HostBuffer<'T> as h -> h.Data
+        | _ -> invalidOp "FusedTrainer: a graph layer runs on host buffers"
 
     // The batch arrives row-major, as samples are stored: a first dense layer reads it as Xᵀ through transposed
     // products, so no transpose copy is made (and the gather is a plain copy per sample).
@@ -116,12 +127,15 @@ type FusedTrainer<'T
             workspaces[rows] <- w
             w
 
-    /// True when a fused step runs the layer on its kernels (every built-in layer, and user-defined activations).
-    static member Fuses(_spec: LayerSpec) = true
+    /// True when a fused step runs the layer on its kernels: every built-in layer and user-defined activations. A
+    /// user-defined graph layer runs as a graph between the fused layers, on the workspace's buffers.
+    static member Fuses(spec: LayerSpec) =
+        match spec with
+        | LayerSpec.Graph _ -> false
+        | _ -> true
 
-    /// True when the model and objective can be trained by a fused step: every built-in layer and loss can.
-    static member Supports(model: Sequential<'T>, _objective: LossFunction) =
-        model.Specs |> Array.forall FusedTrainer<'T>.Fuses
+    /// True when the model and objective can be trained by a fused step: every model can (graph layers as graphs).
+    static member Supports(_model: Sequential<'T>, _objective: LossFunction) = true
 
     /// Optimizer steps taken.
     member _.Steps = steps
@@ -174,7 +188,7 @@ type FusedTrainer<'T
 
             match model.Specs[i] with
             | LayerSpec.Dense _ ->
-                let k = denseIndex[i]
+                let k = paramIndex[i]
                 // out = input·Wᵀ + b; for layer 0 the input is stored as Xᵀ.
                 match sparse with
                 | ValueSome(struct (sk, index)) when i = 0 -> sk.SparseForward(index, n, values[k], values[k + 1], out)
@@ -197,6 +211,27 @@ type FusedTrainer<'T
                 | _ -> invalidOp "FusedTrainer: dropout masks are drawn on the host"
 
                 kernels.Multiply(rows * n, input i, w.Masks[i], out)
+            | LayerSpec.Graph _ ->
+                match model.Layers[i] with
+                | GraphLayer(rule, ps) ->
+                    // The graph reads the input buffer in place; only its own ops allocate.
+                    let m = Matrix<'T>.Build.Dense(rows, widths[i], host (input i))
+                    let x = if i > 0 then Graph.variable "input" m else Graph.constant m
+                    let y = rule.Forward(x, ps)
+
+                    if y.Shape <> Shape.create rows n then
+                        raise (
+                            ShapeMismatchException(
+                                $"layer {i} ({rule.Name})",
+                                Shape.create rows n,
+                                y.Shape,
+                                "a graph layer's output must have its declared width"
+                            )
+                        )
+
+                    Tensor.columns(y.Value).AsSpan().CopyTo(Span(host out))
+                    segments[i] <- struct (x, y)
+                | _ -> ()
 
         let last = model.Specs.Length - 1
         let k = Array.last widths
@@ -228,7 +263,7 @@ type FusedTrainer<'T
 
                 match model.Specs[i] with
                 | LayerSpec.Dense _ ->
-                    let p = denseIndex[i]
+                    let p = paramIndex[i]
 
                     // dInput = G·W, dW = Gᵀ·input (out × in), db = column sums of G.
                     if needInput then
@@ -286,6 +321,32 @@ type FusedTrainer<'T
                 | LayerSpec.Dropout _ ->
                     if needInput then
                         kernels.Multiply(rows * n, g, w.Masks[i], w.Gradients[i - 1])
+                | LayerSpec.Graph _ ->
+                    match model.Layers[i] with
+                    | GraphLayer(_, ps) ->
+                        let struct (x, y) = segments[i]
+                        segments[i] <- Unchecked.defaultof<_>
+                        let p = paramIndex[i]
+
+                        for q in ps do
+                            q.ZeroGrad()
+
+                        Graph.backwardWith false (Matrix<'T>.Build.Dense(rows, n, host g)) y
+
+                        let copy (grad: Matrix<'T> option) (into: 'T[]) =
+                            match grad with
+                            | Some m -> Tensor.columns(m).AsSpan().CopyTo(Span into)
+                            | None -> Array.Clear into
+
+                        if needInput then
+                            copy x.Grad (host w.Gradients[i - 1])
+
+                        for k in 0 .. ps.Length - 1 do
+                            copy ps[k].Grad (host grads[p + k])
+
+                            if early then
+                                update (p + k)
+                    | _ -> ()
 
             match clipNorm with
             | Some maxNorm ->

@@ -94,6 +94,7 @@ public sealed class Model
                 LayerSpec.Dense d => $"Linear({widths[i]} → {d.outputs})",
                 LayerSpec.Dropout p => $"Dropout({p.rate.ToString(CultureInfo.InvariantCulture)})",
                 LayerSpec.Activation a => Activation.Of(a.Item).ToString(),
+                LayerSpec.Graph g => g.rule.Name,
                 _ => s.ToString(),
             }).ToArray();
         }

@@ -128,14 +128,26 @@ public sealed class SequentialBuilder
     {
         if (units < 1) throw new ArgumentOutOfRangeException(nameof(units), units, "a dense layer needs at least one unit");
         var dense = LayerSpec.NewDense(units, ModelFile.ToCore(weights), Initializer.Zeros);
+        activation?.Check(layers.Count + 1);
         return activation is null ? With(dense) : With(dense, LayerSpec.NewActivation(activation.Kind));
     }
 
-    /// <summary>An activation layer.</summary>
+    /// <summary>An activation layer (a custom one's derivative is checked against finite differences first).</summary>
+    /// <exception cref="ArgumentException">A custom activation's derivative disagrees with its forward; the message names the layer.</exception>
     public SequentialBuilder Activation(Activation activation)
     {
         ArgumentNullException.ThrowIfNull(activation);
+        activation.Check(layers.Count);
         return With(LayerSpec.NewActivation(activation.Kind));
+    }
+
+    /// <summary>A layer of your own, gradient-checked against finite differences as it is added.</summary>
+    /// <exception cref="ArgumentException">The layer is malformed, or its gradient disagrees with finite differences; the message names the layer.</exception>
+    public SequentialBuilder Layer(CustomLayer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        CustomLayer.Check(layer, layers.Count, CoreModel.widths(inputs, layers.ToArray())[^1]);
+        return With(LayerSpec.NewGraph(layer.Rule));
     }
 
     /// <summary>Inverted dropout: in training each input is zeroed with probability <paramref name="rate"/>; off in evaluation.</summary>
@@ -217,7 +229,9 @@ static class ModelFile
                 LayerSpec.Dropout p => new JsonObject { ["type"] = "Dropout", ["p"] = p.rate },
                 LayerSpec.Activation { Item: ActivationFunction.LeakyReLU l } => new JsonObject { ["type"] = "LeakyReLU", ["negative_slope"] = l.alpha },
                 LayerSpec.Activation { Item.IsSoftmax: true } => new JsonObject { ["type"] = "Softmax", ["dim"] = 1 },
+                LayerSpec.Activation { Item: ActivationFunction.Custom c } => new JsonObject { ["type"] = "Custom", ["name"] = c.rule.Name },
                 LayerSpec.Activation a => new JsonObject { ["type"] = Hybrid.Activation.Of(a.Item).Name },
+                LayerSpec.Graph g => new JsonObject { ["type"] = "CustomLayer", ["name"] = g.rule.Name, ["out_features"] = widths[i + 1] },
                 _ => throw new InvalidOperationException($"layer {i} cannot be described"),
             });
         }
@@ -226,7 +240,7 @@ static class ModelFile
     }
 
     public static StoredTensor FromParameter(string name, Matrix<float> m) =>
-        name.EndsWith(".bias", StringComparison.Ordinal)
+        name.EndsWith(".bias", StringComparison.Ordinal) && m.RowCount == 1
             ? new StoredTensor([m.ColumnCount], m.Row(0).ToArray())
             : new StoredTensor([m.RowCount, m.ColumnCount], m.ToRowMajorArray());
 }

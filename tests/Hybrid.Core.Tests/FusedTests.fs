@@ -35,6 +35,21 @@ let private network (objective: LossFunction) (d: int[]) =
         |]
         head
 
+/// A user-defined graph layer, y = x + tanh(x·W) with W [width, width].
+type private Residual() =
+    inherit GraphLayerRule()
+    override _.Name = "residual"
+    override _.Outputs inputs = inputs
+
+    override _.Parameters inputs =
+        [| "weight", inputs, inputs, GlorotUniform |]
+
+    override _.Forward<'T
+        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>>
+        (x: Node<'T>, ps: Node<'T>[])
+        =
+        Arith.add x (Activations.tanh (Linalg.matmul x ps[0]))
+
 let private objectives =
     [
         LossFunction.SoftmaxCrossEntropy
@@ -79,6 +94,42 @@ let private train fused (objective: LossFunction) optimizer clip (case: Case) =
 
     Sequential.parameters model |> Array.map (fun (_, p) -> p.Value)
 
+/// The same as train, for a model with a graph layer between dense ones.
+let private trainWithGraphLayer fused optimizer clip (case: Case) =
+    let d = case.Dims
+
+    let specs =
+        [|
+            LayerSpec.Dense(d[2], GlorotUniform, GlorotUniform)
+            LayerSpec.Graph(Residual())
+            LayerSpec.Activation ActivationFunction.ReLU
+            LayerSpec.Dense(d[3], GlorotUniform, GlorotUniform)
+        |]
+
+    let model = Sequential.create<float> (Random d[4]) d[1] specs
+    let x, y = case.Inputs[0], case.Inputs[1]
+    let rng = Random 9
+
+    if fused then
+        let trainer = FusedTrainer(model, LossFunction.SoftmaxCrossEntropy, optimizer, clip)
+        let outputs = Array.zeroCreate (x.RowCount * y.ColumnCount)
+
+        let fill =
+            Action<Span<float>, Span<float>>(fun xs ys ->
+                x.ToRowMajorArray().CopyTo xs
+                y.AsColumnMajorArray().CopyTo ys)
+
+        for _ in 1..3 do
+            trainer.Step(ManagedKernels<float>.Instance, x.RowCount, fill, 0.05, rng, Span outputs)
+            |> ignore
+    else
+        let trainer = GraphTrainer(model, LossFunction.SoftmaxCrossEntropy, optimizer, clip)
+
+        for _ in 1..3 do
+            trainer.Step(x, y, 0.05, rng) |> ignore<struct (float * _)>
+
+    Sequential.parameters model |> Array.map (fun (_, p) -> p.Value)
+
 let private batches =
     cases 5 (fun d -> [| (d[0], d[1], Domain.any); (d[0], d[3], Domain.unit) |])
 
@@ -107,6 +158,20 @@ let tests =
 
                                         Array.forall2 (close 1e-10) graph fused
                                         |> Prop.label $"{objective} {optimizer} clip {clip}"))
+                ]
+
+            testList
+                "a user-defined graph layer between fused layers updates the parameters as the graph step does"
+                [
+                    for name, optimizer in optimizers do
+                        for clip in [ None; Some 0.5 ] do
+                            testPropertyWithConfig
+                                config
+                                $"{name}, clip {clip}"
+                                (Prop.forAll batches (fun case ->
+                                    let graph = trainWithGraphLayer false optimizer clip case
+                                    let fused = trainWithGraphLayer true optimizer clip case
+                                    Array.forall2 (close 1e-10) graph fused))
                 ]
 
             testCase
