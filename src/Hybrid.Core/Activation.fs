@@ -243,6 +243,48 @@ module ActivationRules =
             TensorPrimitives.Sigmoid(x.Slice(0, m * n), dx)
             TensorPrimitives.Multiply(ro (dx.Slice(0, m * n)), dy.Slice(0, m * n), dx)
 
+    /// SiLU (Swish), x·σ(x). f′ = σ(x)·(1 − y) + y.
+    type SiLURule() =
+        inherit ActivationRule()
+        /// <inheritdoc/>
+        override _.Name = "silu"
+
+        /// <inheritdoc/>
+        override _.Forward<'T
+            when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+            (m: int, n: int, x: ReadOnlySpan<'T>, y: Span<'T>)
+            =
+            let x = x.Slice(0, m * n)
+            TensorPrimitives.Sigmoid(x, y)
+            TensorPrimitives.Multiply(ro (y.Slice(0, m * n)), x, y)
+
+        /// <inheritdoc/>
+        override _.Backward<'T
+            when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+            (m: int, n: int, x: ReadOnlySpan<'T>, y: ReadOnlySpan<'T>, dy: ReadOnlySpan<'T>, dx: Span<'T>)
+            =
+            let count = m * n
+            // dx = σ(x) first, then dx ← dy ⊙ (σ(1 − y) + y), a vector at a time.
+            TensorPrimitives.Sigmoid(x.Slice(0, count), dx)
+            let w = Vector<'T>.Count
+            let mutable i = 0
+
+            if Vector.IsHardwareAccelerated then
+                while i <= count - w do
+                    let s = Vector<'T>(dx.Slice i)
+                    let yv = Vector<'T>(y.Slice i)
+                    let slope = Vector.Add(Vector.Multiply(s, Vector.Subtract(Vector<'T>.One, yv)), yv)
+                    Vector.Multiply(Vector<'T>(dy.Slice i), slope).CopyTo(dx.Slice i)
+                    i <- i + w
+
+            while i < count do
+                let s = dx[i]
+                let rest = 'T.One - y[i]
+                let scaled = s * rest
+                let slope = scaled + y[i]
+                dx[i] <- dy[i] * slope
+                i <- i + 1
+
     /// softmax of each row: yᵢ = e^(zᵢ − max) / Σⱼ e^(zⱼ − max), so it stays finite. d/dz = y ⊙ (g − Σⱼ gⱼyⱼ), row by
     /// row. Row-wise over column-major storage: element (i, j) is at j·m + i.
     type SoftmaxRule() =
@@ -318,6 +360,8 @@ module ActivationRules =
     let softplus = SoftplusRule() :> ActivationRule
     /// The shared SoftmaxRule.
     let softmax = SoftmaxRule() :> ActivationRule
+    /// The shared SiLURule.
+    let silu = SiLURule() :> ActivationRule
 
 /// The nonlinearity of an activation layer.
 [<RequireQualifiedAccess>]
@@ -334,6 +378,8 @@ type ActivationFunction =
     | Softplus
     /// e^(x_j) / Σ_k e^(x_k) along each row.
     | Softmax
+    /// SiLU (Swish), x·σ(x), elementwise.
+    | SiLU
     /// A user-defined activation, saved and loaded by its name (the façade's registry maps names to rules).
     | Custom of rule: ActivationRule
 
@@ -349,5 +395,6 @@ module ActivationFunction =
         | ActivationFunction.Tanh -> ActivationRules.tanh
         | ActivationFunction.Softplus -> ActivationRules.softplus
         | ActivationFunction.Softmax -> ActivationRules.softmax
+        | ActivationFunction.SiLU -> ActivationRules.silu
         | ActivationFunction.LeakyReLU alpha -> ActivationRules.LeakyReLURule alpha
         | ActivationFunction.Custom r -> r

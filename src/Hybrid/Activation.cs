@@ -13,7 +13,7 @@ public sealed class Activation
 
     internal ActivationFunction Kind { get; }
 
-    /// <summary>The PyTorch module name: ReLU, Sigmoid, Tanh, LeakyReLU, Softplus, Softmax; or a custom activation's name.</summary>
+    /// <summary>The PyTorch module name: ReLU, Sigmoid, Tanh, LeakyReLU, Softplus, SiLU, Softmax; or a custom activation's name.</summary>
     public string Name { get; }
 
     /// <summary>max(0, x).</summary>
@@ -30,6 +30,9 @@ public sealed class Activation
 
     /// <summary>Softmax over each sample's outputs (do not add it before <see cref="Loss.SoftmaxCrossEntropy"/>, which applies it itself).</summary>
     public static Activation Softmax { get; } = new(ActivationFunction.Softmax, "Softmax");
+
+    /// <summary>SiLU (Swish), x·σ(x) (PyTorch's nn.SiLU).</summary>
+    public static Activation SiLU { get; } = new(ActivationFunction.SiLU, "SiLU");
 
     /// <summary>x for x &gt; 0, αx otherwise.</summary>
     /// <param name="alpha">The slope for negative inputs (PyTorch's negative_slope, default 0.01).</param>
@@ -56,7 +59,7 @@ public sealed class Activation
         return new(ActivationFunction.NewCustom(new ActivationRules.FunctionRule(name, forward, derivative)), name) { forward = forward, derivative = derivative };
     }
 
-    static readonly string[] BuiltInNames = ["ReLU", "Sigmoid", "Tanh", "Softplus", "Softmax", "LeakyReLU", "Custom", "CustomLayer", "Linear", "Dropout"];
+    static readonly string[] BuiltInNames = ["ReLU", "Sigmoid", "Tanh", "Softplus", "Softmax", "SiLU", "LeakyReLU", "Custom", "CustomLayer", "Linear", "Dropout"];
 
     Func<double, double>? forward;
     Func<double, double, double>? derivative;
@@ -95,6 +98,7 @@ public sealed class Activation
         { IsTanh: true } => Tanh,
         { IsSoftplus: true } => Softplus,
         { IsSoftmax: true } => Softmax,
+        { IsSiLU: true } => SiLU,
         ActivationFunction.LeakyReLU leaky => LeakyReLU(leaky.alpha),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown activation"),
     };

@@ -13,11 +13,12 @@ open Hybrid.Core.Tests.Generators
 /// (a Sigmoid before the binary cross-entropy, a Softmax before the categorical one, logits otherwise).
 let private network (objective: LossFunction) (d: int[]) =
     let act =
-        match d[4] % 5 with
+        match d[4] % 6 with
         | 0 -> ActivationFunction.ReLU
         | 1 -> ActivationFunction.Tanh
         | 2 -> ActivationFunction.Sigmoid
         | 3 -> ActivationFunction.Softplus
+        | 4 -> ActivationFunction.SiLU
         | _ -> ActivationFunction.LeakyReLU 0.1
 
     let head =
@@ -178,7 +179,7 @@ let tests =
                 "the fused step takes every built-in layer and loss, a Softmax layer and the binary cross-entropy too"
                 (fun () ->
                     for objective in objectives do
-                        for variant in 0..4 do
+                        for variant in 0..5 do
                             let model =
                                 Sequential.create<float> (Random 1) 3 (network objective [| 2; 3; 4; 2; variant |])
 

@@ -28,6 +28,7 @@ public class KernelTests
         (ActivationFunction.Sigmoid, x => 1 / (1 + Math.Exp(-x)), x => Math.Exp(-x) / ((1 + Math.Exp(-x)) * (1 + Math.Exp(-x)))),
         (ActivationFunction.NewLeakyReLU(0.1), x => x > 0 ? x : 0.1 * x, x => x > 0 ? 1 : 0.1),
         (ActivationFunction.Softplus, x => Math.Log(1 + Math.Exp(x)), x => 1 / (1 + Math.Exp(-x))),
+        (ActivationFunction.SiLU, x => x / (1 + Math.Exp(-x)), x => 1 / (1 + Math.Exp(-x)) * (1 + x * (1 - 1 / (1 + Math.Exp(-x))))),
     ];
 
     [Theory]

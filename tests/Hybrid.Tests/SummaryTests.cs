@@ -31,4 +31,26 @@ public class SummaryTests
                  })
             Assert.True(model.Summary().AllFused, model.Summary().ToString());
     }
+
+    [Fact]
+    public void SiLU_is_built_in_on_the_fused_path_and_saves_and_loads_by_name()
+    {
+        var model = Network.Sequential(4).Dense(8, Activation.SiLU).Dense(2).Compile(Loss.SoftmaxCrossEntropy, Optimizer.Adam(0.01), seed: 4);
+        Assert.True(model.Summary().AllFused);
+        var data = Fixtures.Blobs(200);
+        model.Fit(data, epochs: 10, batchSize: 16);
+        Assert.True(model.Evaluate(data).Accuracy > 0.95);
+        var path = Path.Combine(Path.GetTempPath(), $"hybrid-silu-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            model.Save(path);
+            var loaded = Network.Load(path);
+            Assert.Equal("SiLU", loaded.Layers[1]);
+            Assert.Equal(model.Predict(data).Probabilities.ToColumnMajorArray(), loaded.Predict(data).Probabilities.ToColumnMajorArray());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -132,10 +132,10 @@ static class ModelFileValidation
                     "LeakyReLU" => ["type", "negative_slope", "inplace"],
                     "Softmax" => ["type", "dim"],
                     "ReLU" => ["type", "inplace"],
-                    "Sigmoid" or "Tanh" or "Softplus" => ["type"],
+                    "Sigmoid" or "Tanh" or "Softplus" or "SiLU" => ["type"],
                     "Custom" => ["type", "name"],
                     "CustomLayer" => ["type", "name", "out_features"],
-                    _ => throw Bad(field, $"has type '{(type.Length > 40 ? type[..40] + "…" : type)}', which Hybrid does not know (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, Softmax, Dropout, Custom, CustomLayer)"),
+                    _ => throw Bad(field, $"has type '{(type.Length > 40 ? type[..40] + "…" : type)}', which Hybrid does not know (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, SiLU, Softmax, Dropout, Custom, CustomLayer)"),
                 };
                 foreach (var p in layer.EnumerateObject())
                     if (!allowed.Contains(p.Name)) throw Bad(field, $"{type} has the unknown field '{p.Name}'");
@@ -150,6 +150,7 @@ static class ModelFileValidation
                     "ReLU" => LayerSpec.NewActivation(ActivationFunction.ReLU),
                     "Sigmoid" => LayerSpec.NewActivation(ActivationFunction.Sigmoid),
                     "Tanh" => LayerSpec.NewActivation(ActivationFunction.Tanh),
+                    "SiLU" => LayerSpec.NewActivation(ActivationFunction.SiLU),
                     "Custom" => LayerSpec.NewActivation(
                         (LayerRegistry.FindActivation(Name(layer, field, Bad)) ?? throw Bad(field, $"uses the custom activation '{Name(layer, field, Bad)}', which is not registered: call LayerRegistry.Register with it before loading")).Kind),
                     "CustomLayer" => CustomLayerSpec(layer, field, width, Bad),
