@@ -95,17 +95,29 @@ module Layer =
     let activate (kind: ActivationFunction) (x: Node<'T>) =
         Activations.apply (ActivationFunction.rule kind) x
 
-    /// The inverted-dropout mask for a batch: 0 with probability rate, else 1 / (1 − rate).
-    let dropoutMask (rate: float) (rng: Random) (s: Shape) : MathNet.Numerics.LinearAlgebra.Matrix<'T> =
+    /// Fills mask (rows × cols, column-major) with an inverted-dropout mask: 0 with probability rate, else
+    /// 1 / (1 − rate). Both training paths draw their masks here. One seed is taken from rng per mask and the draws come
+    /// from SplitMix64 over it (a Random draw per element cost a dropout layer a third of an epoch), row by row, so the
+    /// same seed gives the same mask whatever the storage order.
+    let fillDropoutMask (rate: float) (rng: Random) (rows: int) (cols: int) (mask: 'T[]) =
         let keep = Tensor.ofFloat<'T>(1.0 / (1.0 - rate))
-        // Drawn row by row, so the same seed gives the same mask whatever the storage order.
-        let draws = Array2D.init s.Rows s.Cols (fun _ _ -> rng.NextDouble() >= rate)
+        let mutable state = uint64 (rng.NextInt64())
 
-        MathNet.Numerics.LinearAlgebra.Matrix<'T>.Build.Dense(
-            s.Rows,
-            s.Cols,
-            fun i j -> if draws[i, j] then keep else 'T.Zero
-        )
+        for r in 0 .. rows - 1 do
+            for c in 0 .. cols - 1 do
+                state <- state + 0x9E3779B97F4A7C15UL
+                let mutable z = state
+                z <- (z ^^^ (z >>> 30)) * 0xBF58476D1CE4E5B9UL
+                z <- (z ^^^ (z >>> 27)) * 0x94D049BB133111EBUL
+                z <- z ^^^ (z >>> 31)
+                let u = float (z >>> 11) * (1.0 / 9007199254740992.0)
+                mask[c * rows + r] <- if u >= rate then keep else 'T.Zero
+
+    /// The inverted-dropout mask for a batch: 0 with probability rate, else 1 / (1 − rate) (fillDropoutMask).
+    let dropoutMask (rate: float) (rng: Random) (s: Shape) : MathNet.Numerics.LinearAlgebra.Matrix<'T> =
+        let mask = Array.zeroCreate<'T> s.Count
+        fillDropoutMask rate rng s.Rows s.Cols mask
+        MathNet.Numerics.LinearAlgebra.Matrix<'T>.Build.Dense(s.Rows, s.Cols, mask)
 
     /// One layer's forward pass on a batch x (one sample per row).
     let forward (pass: Pass) (layer: Layer<'T>) (x: Node<'T>) =

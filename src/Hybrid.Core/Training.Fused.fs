@@ -198,16 +198,13 @@ type FusedTrainer<'T
             | LayerSpec.Activation _ -> kernels.Activate(rules[i], rows, n, input i, out)
             | LayerSpec.Dropout rate ->
                 // The same draws, in the same order, as the graph's dropout (Layer.dropoutMask).
-                let keep = Tensor.ofFloat<'T>(1.0 / (1.0 - rate))
 
                 match w.Masks[i] with
                 | :? HostBuffer<'T> as mask ->
-                    for r in 0 .. rows - 1 do
-                        for c in 0 .. n - 1 do
-                            mask.Data[c * rows + r] <-
-                                if rate = 0.0 then 'T.One // the graph draws nothing for a zero rate
-                                elif rng.NextDouble() >= rate then keep
-                                else 'T.Zero
+                    if rate = 0.0 then
+                        Array.Fill(mask.Data, 'T.One) // the graph draws nothing for a zero rate
+                    else
+                        Layer.fillDropoutMask rate rng rows n mask.Data
                 | _ -> invalidOp "FusedTrainer: dropout masks are drawn on the host"
 
                 kernels.Multiply(rows * n, input i, w.Masks[i], out)
