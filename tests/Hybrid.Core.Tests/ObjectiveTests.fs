@@ -113,6 +113,18 @@ let tests =
                             $"gradient at p = {p}, t = {t}: (p − t) / max(p(1 − p), 1e-12)")
 
             testCase
+                "the composite binary cross-entropy (the Variable API's) has a finite gradient at p = 0 and 1"
+                (fun () ->
+                    let p =
+                        Graph.variable "p" (Matrix<float>.Build.Dense(1, 4, [| 0.0; 1.0; 0.0; 1.0 |]))
+
+                    let t = Graph.constant (Matrix<float>.Build.Dense(1, 4, [| 0.0; 1.0; 1.0; 0.0 |]))
+                    let l = Objectives.binaryCrossEntropy p t
+                    Graph.backward l
+                    Expect.floatClose Accuracy.high l.Value[0, 0] 50.0 "two clamped logs of -100 over four"
+                    Expect.all (p.Grad.Value.Enumerate()) Double.IsFinite "every gradient is finite")
+
+            testCase
                 "sigmoid then the binary cross-entropy gives a finite gradient for saturated float32 logits"
                 (fun () ->
                     let z =
