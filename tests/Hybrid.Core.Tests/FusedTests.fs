@@ -9,16 +9,27 @@ open MathNet.Numerics.LinearAlgebra
 open Hybrid.Core
 open Hybrid.Core.Tests.Generators
 
+/// A user-defined activation from scalar functions, x·σ(x) with f′ = σ(x) + y(1 − σ(x)).
+let private swish =
+    let sigma x = 1.0 / (1.0 + exp -x)
+
+    ActivationRules.FunctionRule(
+        "swish",
+        Func<float, float>(fun x -> x * sigma x),
+        Func<float, float, float>(fun x y -> sigma x + y * (1.0 - sigma x))
+    )
+
 /// A small network: dims [batch; inputs; hidden; outputs; variant], with the output layer the loss takes
 /// (a Sigmoid before the binary cross-entropy, a Softmax before the categorical one, logits otherwise).
 let private network (objective: LossFunction) (d: int[]) =
     let act =
-        match d[4] % 6 with
+        match (d[0] + d[4]) % 7 with
         | 0 -> ActivationFunction.ReLU
         | 1 -> ActivationFunction.Tanh
         | 2 -> ActivationFunction.Sigmoid
         | 3 -> ActivationFunction.Softplus
         | 4 -> ActivationFunction.SiLU
+        | 5 -> ActivationFunction.Custom swish
         | _ -> ActivationFunction.LeakyReLU 0.1
 
     let head =
@@ -179,7 +190,7 @@ let tests =
                 "the fused step takes every built-in layer and loss, a Softmax layer and the binary cross-entropy too"
                 (fun () ->
                     for objective in objectives do
-                        for variant in 0..5 do
+                        for variant in 0..6 do
                             let model =
                                 Sequential.create<float> (Random 1) 3 (network objective [| 2; 3; 4; 2; variant |])
 
