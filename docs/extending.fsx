@@ -115,7 +115,70 @@ Chart
     .ToHtml("swish", "Swish and its derivative: the backward pass (line) and finite differences (points) coincide.")
 (*** include-it-raw ***)
 (**
-To make a new op available to models, add it to the core next to its relatives (an `Ops.*.fs` file), give it a
+To make a new op available to the graph, add it to the core next to its relatives (an `Ops.*.fs` file), give it a
 property test in `tests/Hybrid.Core.Tests` with a generator that keeps inputs where the op is smooth, and the test
 suite checks it against finite differences on every provider.
+
+## In a network: your own activation and your own layer
+
+A model takes an activation of your own as it takes ReLU: `Activation.Custom` from f(x) and f′(x, y) (y = f(x) is
+handed in, so Swish's derivative needs one exponential: σ(x) + y(1 − σ(x))). Adding it to a network checks the
+derivative against finite differences and refuses a wrong one, naming the layer; the fused training step runs both
+functions in its loop over each batch's buffer.
+
+A layer of your own is a `CustomLayer`: its name, its output width, its named parameters with their shapes and
+initializers, and its output built from `Variable` ops, for any element type (float32 to train, float64 for the
+gradient check that `.Layer` runs as it adds it). Here, a scale and a shift per feature:
+*)
+open System
+open System.Collections.Generic
+open System.Numerics
+open Hybrid
+open Hybrid.Autograd
+open Hybrid.Data
+
+let sigma x = 1.0 / (1.0 + exp -x)
+
+let swishActivation =
+    Activation.Custom("Swish", (fun x -> x * sigma x), (fun x y -> sigma x + y * (1.0 - sigma x)))
+
+/// y = x ⊙ (1 + s) + t, a scale and a shift per feature.
+type Affine() =
+    inherit CustomLayer()
+    override _.Name = "Affine"
+    override _.Outputs inputs = inputs
+
+    override _.Parameters inputs =
+        [|
+            LayerParameter("scale", 1, inputs)
+            LayerParameter("shift", 1, inputs, WeightInit.Zeros)
+        |]
+
+    override _.Forward<'T
+        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (x: Variable<'T>, p: IReadOnlyDictionary<string, Variable<'T>>)
+        =
+        x * (p["scale"] + 1.0) + p["shift"]
+
+let custom =
+    Network
+        .Sequential(2)
+        .Dense(16, swishActivation)
+        .Layer(Affine())
+        .Dense(1)
+        .Compile(Loss.BinaryCrossEntropyWithLogits, Optimizer.Adam 0.05, seed = 1)
+
+let moons = ToyData.Moons(400, 0.1, 1)
+custom.Fit(moons, epochs = 100, batchSize = 32) |> ignore
+printfn "%s" (custom.Summary().ToString())
+printfn $"training accuracy %.1f{100.0 * custom.Evaluate(moons).Accuracy}%%"
+(*** include-output ***)
+(**
+The summary says which path each layer takes: the dense layers and Swish on the fused kernels, the custom layer as a
+graph between them, on the step's buffers. `LayerRegistry.Register(swishActivation)` and `LayerRegistry.Register(Affine())`
+let `Network.Load` read a saved model that names them.
+
+A built-in activation is one `ActivationRule` in `src/Hybrid.Core/Activation.fs`: a case of `ActivationFunction`,
+the rule's forward and backward kernels (vectorised), and one line in `ActivationFunction.rule`; then its public name
+in `src/Hybrid/Activation.cs` and its saved name in `ModelFileValidation`. Neither trainer changes: both run the rule.
 *)

@@ -68,22 +68,24 @@ Xᵀ(ŷ − y)/n: what the graph computed from the local derivatives of `matmul`
 
 ## Gradient descent
 
-Each step takes the gradients of the loss with respect to w and b only (`Graph.grad`) and moves against them:
+The optimizers step the parameters of any graph, as `torch.optim` steps `model.parameters()`: `OptimizerState` holds
+them (and, for momentum or Adam, their state). Each step clears the gradients, builds the loss, runs backward and
+moves every parameter against its gradient, here by plain SGD (p ← p − 0.5·g):
 *)
 let train steps (eta: float) =
-    let mutable w = Matrix<float>.Build.Dense(2, 1)
-    let mutable b = Matrix<float>.Build.Dense(1, 1)
+    let w = Graph.variable "w" (Matrix<float>.Build.Dense(2, 1))
+    let b = Graph.variable "b" (Matrix<float>.Build.Dense(1, 1))
+    let optimizer = OptimizerState(OptimizerSpec.sgd eta, [| w; b |])
     let losses = ResizeArray<float>()
 
     for _ in 1..steps do
-        let wv, bv = Graph.variable "w" w, Graph.variable "b" b
-        let l = loss wv bv
+        optimizer.ZeroGrad()
+        let l = loss w b
         losses.Add l.Value[0, 0]
-        let grads = Graph.grad [ wv; bv ] l
-        w <- w - eta * grads[0]
-        b <- b - eta * grads[1]
+        Graph.backward l
+        optimizer.Step()
 
-    w, b, losses.ToArray()
+    w.Value, b.Value, losses.ToArray()
 
 let w, b, losses = train 100 0.5
 (*** hide ***)

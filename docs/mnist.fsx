@@ -51,7 +51,7 @@ let model =
         .Dense(10)
         .Compile(Loss.SoftmaxCrossEntropy, Optimizer.Adam 0.001, Schedule.Cosine epochs, seed = 1)
 
-printfn "%s" (model.Summary())
+printfn "%s" (model.Summary().ToString())
 (*** include-output ***)
 (**
 ## Train

@@ -145,6 +145,55 @@ boundary
         .ToHtml("xor-hidden-boundary", "Output probability of the 2-4-1 tanh network trained on XOR.")
 (*** include-it-raw ***)
 (**
+## The same network, written out
+
+`Compile` and `Fit` hide the loop. Written by hand, the 2-4-1 network is four parameters and a few ops on
+`Variable`s, and the optimizer steps the parameters of that graph as `torch.optim` does: `Optimizer.Adam(0.05).For`
+binds Adam to them (with its moment estimates per parameter), and each step is `ZeroGrad`, backward, `Step`.
+*)
+open Hybrid.Autograd
+
+let xorX =
+    Variable.Constant(
+        Matrix<float>.Build.DenseOfRowArrays([| 0.0; 0.0 |], [| 0.0; 1.0 |], [| 1.0; 0.0 |], [| 1.0; 1.0 |])
+    )
+
+let xorY =
+    Variable.Constant(Matrix<float>.Build.DenseOfRowArrays([| 0.0 |], [| 1.0 |], [| 1.0 |], [| 0.0 |]))
+
+let draw = System.Random 3
+
+let init r c =
+    Matrix<float>.Build.Dense(r, c, fun _ _ -> draw.NextDouble() * 2.0 - 1.0)
+
+let w1, b1 =
+    Variable.Parameter(init 2 4, "w1"), Variable.Parameter(Matrix<float>.Build.Dense(1, 4), "b1")
+
+let w2, b2 =
+    Variable.Parameter(init 4 1, "w2"), Variable.Parameter(Matrix<float>.Build.Dense(1, 1), "b2")
+
+let adam = Optimizer.Adam(0.05).For([ w1; b1; w2; b2 ])
+
+let forward () =
+    (xorX.MatMul(w1).AddRowVector(b1).Tanh()).MatMul(w2).AddRowVector(b2)
+
+let handLosses =
+    [|
+        for _ in 1..400 do
+            adam.ZeroGrad()
+            let loss = Losses.BinaryCrossEntropyWithLogits(forward (), xorY)
+            loss.Backward()
+            adam.Step()
+            loss.Value[0, 0]
+    |]
+
+let handOutputs = forward().Sigmoid().Value
+printfn $"loss %.3f{handLosses[0]} at the first step, %.4f{handLosses[handLosses.Length - 1]} at step 400"
+(*** include-output ***)
+(*** include-value: handOutputs ***)
+(**
+The four outputs are again near 0, 1, 1, 0.
+
 The [next page](logistic-regression.html) opens up how such a network is trained: logistic regression, written as
 a computational graph.
 *)

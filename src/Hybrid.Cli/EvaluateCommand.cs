@@ -39,7 +39,7 @@ static class EvaluateCommand
                 return 0;
             }
 
-            Console.WriteLine($"model: {loaded.Summary()}");
+            Console.WriteLine($"model: {loaded.Description}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"test accuracy {Recipe.Percent(result.Accuracy)}, test loss {result.Loss:F4} on {result.Count:N0} images"));
             if (result.ConfusionMatrix is { } m) Console.Write(Output.ConfusionText(m));
@@ -84,7 +84,7 @@ static class EvaluateCommand
 
             w.WriteStartObject();
             w.WriteString("model", path);
-            w.WriteString("summary", model.Summary());
+            w.WriteString("summary", model.Description);
             w.WriteString("dataset", "mnist test");
             w.WriteNumber("count", e.Count);
             Number("test_accuracy", e.Accuracy);

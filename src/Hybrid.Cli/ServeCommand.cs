@@ -23,7 +23,7 @@ static class ServeCommand
                 Port = parse.GetValue(port), Host = parse.GetValue(host)!, MaxRequestBytes = parse.GetValue(maxBytes), MaxPixels = parse.GetValue(maxPixels),
             };
             await using var server = await PredictionServer.StartAsync(loaded, options, cancellationToken);
-            Console.WriteLine($"serving {loaded.Summary()}");
+            Console.WriteLine($"serving {loaded.Description}");
             Console.WriteLine($"open {server.Address} (POST {server.Address}api/predict); Ctrl+C stops");
             try
             {

@@ -157,7 +157,8 @@ static class TrainCommand
         // set: the test set is evaluated once, at the end, so nothing chosen while training has seen it.
         var (validation, train) = s.MnistSplit > 0 ? all.StratifiedSplit(s.MnistSplit, s.Seed) : (null, all);
 
-        console.Note($"model: {model.Summary()}");
+        console.Note($"model: {model.Description}");
+        foreach (var line in model.Summary().ToString().Split('\n')) console.Note(line);
         console.Note($"matrix provider: {Providers.Describe()}");
         // The API clamps a batch above the data to the data (full-batch training); say so rather than print the request.
         var batch = Math.Min(s.Batch, train.Count);
@@ -226,7 +227,7 @@ static class TrainCommand
             var arch = string.Join("-", new[] { Mnist.Pixels }.Concat(s.Hidden).Append(10));
             TrainingCharts.Report(
                     $"MNIST {arch}: {test.Accuracy:P2} test accuracy",
-                    $"{model.Summary()}. {s.Epochs} epochs, batch {batch}, seed {s.Seed}, {train.Count:N0} training images; provider {Providers.Describe()}.",
+                    $"{model.Description}. {s.Epochs} epochs, batch {batch}, seed {s.Seed}, {train.Count:N0} training images; provider {Providers.Describe()}.",
                     history, test)
                 .Save(s.Report, line => console.Note(line));
             console.Note($"report written to {s.Report}");

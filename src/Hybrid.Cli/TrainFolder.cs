@@ -68,7 +68,7 @@ static class TrainFolder
         var model = builder.Dense(binary ? 1 : data.Classes.Count, weights: s.Init)
             .Compile(binary ? Loss.BinaryCrossEntropyWithLogits : Loss.SoftmaxCrossEntropy, Recipe.Optimizer(s.Optimizer, s.Lr, s.Momentum, s.WeightDecay),
                 Recipe.Schedule(s.Schedule, s.Epochs), s.ClipNorm, s.Seed);
-        console.Note($"model: {model.Summary()}");
+        console.Note($"model: {model.Description}");
         var validation = data.Validation ?? data.Train;
         var augmentation = s.Augment ? Augmentation.Default with { Seed = s.Seed } : null;
         var history = console.Train(model, data.Train, validation, s.Epochs, s.Batch, augmentation);

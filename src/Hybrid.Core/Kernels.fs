@@ -57,12 +57,12 @@ type IKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType a
     abstract AddRowVector: m: int * n: int * bias: Buffer<'T> * c: Buffer<'T> -> unit
     /// into[j] = Σᵢ A[i, j] for an m×n A (a bias gradient).
     abstract ColumnSums: m: int * n: int * a: Buffer<'T> * into: Buffer<'T> -> unit
-    /// y = f(x) for the first count elements.
-    abstract Activate: kind: ActivationFunction * count: int * x: Buffer<'T> * y: Buffer<'T> -> unit
+    /// y = f(x) for an m×n block (the activation's rule: ActivationRule.Forward).
+    abstract Activate: rule: ActivationRule * m: int * n: int * x: Buffer<'T> * y: Buffer<'T> -> unit
 
-    /// dx = dy ⊙ f′(x), given x and y = f(x).
+    /// dx = dL/dx given x, y = f(x) and dy (the activation's rule: ActivationRule.Backward).
     abstract ActivateBackward:
-        kind: ActivationFunction * count: int * x: Buffer<'T> * y: Buffer<'T> * dy: Buffer<'T> * dx: Buffer<'T> -> unit
+        rule: ActivationRule * m: int * n: int * x: Buffer<'T> * y: Buffer<'T> * dy: Buffer<'T> * dx: Buffer<'T> -> unit
 
     /// y = x ⊙ mask for the first count elements (dropout, forward and backward).
     abstract Multiply: count: int * x: Buffer<'T> * mask: Buffer<'T> * y: Buffer<'T> -> unit
@@ -125,50 +125,12 @@ type ISparseKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> Value
         v: Buffer<'T> ->
             bool
 
-/// Elementwise rules shared by every kernel implementation: one definition of each activation and its slope,
-/// the same as the graph's ops (Activation module), so both training paths compute the same numbers.
+/// Loss kernels over host arrays, for providers that compute on the host.
 [<RequireQualifiedAccess>]
 module Kernel =
 
-    /// f(x) for an activation (softmax is row-wise and has no elementwise form).
-    let activate<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
-        (kind: ActivationFunction)
-        (v: 'T)
-        : 'T =
-        match kind with
-        | ActivationFunction.ReLU -> 'T.Max(v, 'T.Zero)
-        | ActivationFunction.LeakyReLU alpha ->
-            if Tensor.greater v 'T.Zero then
-                v
-            else
-                Tensor.ofFloat<'T> alpha * v
-        | ActivationFunction.Sigmoid -> Activations.logistic v
-        | ActivationFunction.Tanh -> 'T.Tanh v
-        | ActivationFunction.Softplus ->
-            let tail = 'T.LogP1('T.Exp(-'T.Abs v))
-            'T.Max(v, 'T.Zero) + tail
-        | ActivationFunction.Softmax -> invalidOp "softmax is applied to whole rows, not elementwise"
-
-    /// f′(x) given x and y = f(x).
-    let derivative<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
-        (kind: ActivationFunction)
-        (x: 'T)
-        (y: 'T)
-        : 'T =
-        match kind with
-        | ActivationFunction.ReLU -> if Tensor.greater x 'T.Zero then 'T.One else 'T.Zero
-        | ActivationFunction.LeakyReLU alpha ->
-            if Tensor.greater x 'T.Zero then
-                'T.One
-            else
-                Tensor.ofFloat<'T> alpha
-        | ActivationFunction.Sigmoid -> y * ('T.One - y)
-        | ActivationFunction.Tanh -> 'T.One - y * y
-        | ActivationFunction.Softplus -> Activations.logistic x
-        | ActivationFunction.Softmax -> invalidOp "softmax is applied to whole rows, not elementwise"
-
     /// Row-wise softmax cross-entropy of m×k logits against targets, column-major: returns the mean loss and
-    /// writes the gradient (softmax ⊙ ΣⱼTⱼ − T)/m. Each row is shifted by its maximum, so exp never overflows.
+    /// writes the gradient (softmax ⊙ ΣⱼTⱼ − T)/m: the loss's rule (ObjectiveRules.SoftmaxCrossEntropyRule).
     [<OptimizedFromFirstCall>] // every batch
     let softmaxCrossEntropy<'T
         when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
@@ -178,38 +140,7 @@ module Kernel =
         (t: 'T[])
         (g: 'T[])
         : float =
-        let invM = Tensor.ofFloat<'T>(1.0 / float m)
-        let mutable total = 0.0
-
-        for i in 0 .. m - 1 do
-            let mutable top = z[i]
-
-            for j in 1 .. k - 1 do
-                top <- 'T.Max(top, z[j * m + i])
-
-            let mutable sum = 'T.Zero
-            let mutable mass = 'T.Zero
-
-            for j in 0 .. k - 1 do
-                let shifted = z[j * m + i] - top
-                let e = 'T.Exp shifted
-                sum <- sum + e
-                mass <- mass + t[j * m + i]
-
-            let lse = 'T.Log sum
-
-            // p = exp(log p), the graph's own formula (Loss.crossEntropyWithLogits), so both paths agree.
-            for j in 0 .. k - 1 do
-                let shifted = z[j * m + i] - top
-                let logp = shifted - lse
-                let weighted = t[j * m + i] * logp
-                total <- total - Tensor.toFloat weighted
-                let p = 'T.Exp logp
-                let scaled = p * mass
-                let residual = scaled - t[j * m + i]
-                g[j * m + i] <- residual * invM
-
-        total / float m
+        ObjectiveRules.softmaxCrossEntropy.Compute(m, k, ReadOnlySpan z, ReadOnlySpan t, Span g)
 
 /// Kernels in plain .NET loops over host arrays, with MathNet's managed matrix product: the reference
 /// the faster providers are checked against.
@@ -269,18 +200,11 @@ type ManagedKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> Value
 
                 s[j] <- total
 
-        member _.Activate(kind, count, x, y) =
-            let x, y = host x, host y
+        member _.Activate(rule, m, n, x, y) =
+            rule.Forward(m, n, ReadOnlySpan(host x), Span(host y))
 
-            for i in 0 .. count - 1 do
-                y[i] <- Kernel.activate kind x[i]
-
-        member _.ActivateBackward(kind, count, x, y, dy, dx) =
-            let x, y, dy, dx = host x, host y, host dy, host dx
-
-            for i in 0 .. count - 1 do
-                let slope = Kernel.derivative kind x[i] y[i]
-                dx[i] <- dy[i] * slope
+        member _.ActivateBackward(rule, m, n, x, y, dy, dx) =
+            rule.Backward(m, n, ReadOnlySpan(host x), ReadOnlySpan(host y), ReadOnlySpan(host dy), Span(host dx))
 
         member _.Multiply(count, x, mask, y) =
             let x, mask, y = host x, host mask, host y
@@ -292,17 +216,13 @@ type ManagedKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> Value
             Kernel.softmaxCrossEntropy m k (host logits) (host targets) (host gradient)
 
         member _.MeanSquaredError(count, prediction, targets, gradient) =
-            let p, t, g = host prediction, host targets, host gradient
-            let scale = Tensor.ofFloat<'T>(2.0 / float count)
-            let mutable total = 0.0
-
-            for i in 0 .. count - 1 do
-                let d = p[i] - t[i]
-                let wide = Tensor.toFloat d
-                total <- total + wide * wide
-                g[i] <- scale * d
-
-            total / float count
+            ObjectiveRules.meanSquaredError.Compute(
+                count,
+                1,
+                ReadOnlySpan(host prediction),
+                ReadOnlySpan(host targets),
+                Span(host gradient)
+            )
 
         member _.SumOfSquares(count, x) =
             let x = host x

@@ -2,21 +2,55 @@ namespace Hybrid.Core
 
 open System
 
-/// The nonlinearity of an activation layer.
-[<RequireQualifiedAccess>]
-type ActivationFunction =
-    /// σ(x) = 1 / (1 + e^(−x)), elementwise.
-    | Sigmoid
-    /// tanh x, elementwise.
-    | Tanh
-    /// max(0, x), elementwise.
-    | ReLU
-    /// x for x > 0, alpha·x otherwise, elementwise.
-    | LeakyReLU of alpha: float
-    /// log(1 + e^x), elementwise.
-    | Softplus
-    /// e^(x_j) / Σ_k e^(x_k) along each row.
-    | Softmax
+/// A user-defined layer, described once as a graph function of its input and its own named parameters: both
+/// training paths, evaluation and gradient checks run this one Forward. Saved and loaded by Name (the façade keeps a
+/// registry of them).
+[<AbstractClass>]
+type GraphLayerRule() =
+    /// The layer's name, as saved in a model file.
+    abstract Name: string
+
+    /// The width of the layer's output for an input of the given width.
+    abstract Outputs: inputs: int -> int
+
+    /// The layer's parameters for an input of the given width: name, rows, columns and initializer of each.
+    abstract Parameters: inputs: int -> (string * int * int * Initializer)[]
+
+    /// The layer's output for a batch x (one sample per row), given its parameters in the order Parameters lists them.
+    abstract Forward<'T
+        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>> :
+        x: Node<'T> * parameters: Node<'T>[] -> Node<'T>
+
+    /// <inheritdoc/>
+    override r.ToString() = r.Name
+
+/// A graph layer from functions, one forward per element type (float32 for training, float64 for gradient checks):
+/// what the C# façade makes of a user's CustomLayer.
+type FunctionGraphLayer
+    (
+        name: string,
+        outputs: Func<int, int>,
+        parameters: Func<int, (string * int * int * Initializer)[]>,
+        forward32: Func<Node<float32>, Node<float32>[], Node<float32>>,
+        forward64: Func<Node<float>, Node<float>[], Node<float>>
+    ) =
+    inherit GraphLayerRule()
+    /// <inheritdoc/>
+    override _.Name = name
+    /// <inheritdoc/>
+    override _.Outputs inputs = outputs.Invoke inputs
+    /// <inheritdoc/>
+    override _.Parameters inputs = parameters.Invoke inputs
+
+    /// <inheritdoc/>
+    override _.Forward<'T
+        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>>
+        (x: Node<'T>, ps: Node<'T>[])
+        : Node<'T> =
+        match box x, box ps with
+        | (:? Node<float32> as x), (:? (Node<float32>[]) as ps) -> forward32.Invoke(x, ps) |> unbox
+        | (:? Node<float> as x), (:? (Node<float>[]) as ps) -> forward64.Invoke(x, ps) |> unbox
+        | _ -> invalidOp $"the layer {name} is defined for float32 and float64 only, not {typeof<'T>.Name}"
 
 /// A layer as a builder asks for it and a saved model records it.
 [<RequireQualifiedAccess>]
@@ -28,6 +62,8 @@ type LayerSpec =
     /// Inverted dropout: in training each input is zeroed with probability rate and the rest
     /// scaled by 1 / (1 − rate); in evaluation the identity.
     | Dropout of rate: float
+    /// A user-defined layer: a graph function of its input and its named parameters.
+    | Graph of rule: GraphLayerRule
 
 /// Whether a forward pass trains (dropout active) or evaluates (dropout off).
 type Mode =
@@ -48,32 +84,40 @@ type Layer<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 
     | ActivationLayer of ActivationFunction
     /// Dropout at the given rate, which has no parameters.
     | DropoutLayer of rate: float
+    /// A user-defined layer and its parameters (in the order its rule lists them) as graph variables.
+    | GraphLayer of rule: GraphLayerRule * parameters: Node<'T>[]
 
 /// Applying layers.
 [<RequireQualifiedAccess>]
 module Layer =
 
-    /// The op of an activation.
+    /// The op of an activation: its rule's kernels on the graph.
     let activate (kind: ActivationFunction) (x: Node<'T>) =
-        match kind with
-        | ActivationFunction.Sigmoid -> Activations.sigmoid x
-        | ActivationFunction.Tanh -> Activations.tanh x
-        | ActivationFunction.ReLU -> Activations.relu x
-        | ActivationFunction.LeakyReLU alpha -> Activations.leakyRelu alpha x
-        | ActivationFunction.Softplus -> Activations.softplus x
-        | ActivationFunction.Softmax -> Activations.softmax x
+        Activations.apply (ActivationFunction.rule kind) x
 
-    /// The inverted-dropout mask for a batch: 0 with probability rate, else 1 / (1 − rate).
-    let dropoutMask (rate: float) (rng: Random) (s: Shape) : MathNet.Numerics.LinearAlgebra.Matrix<'T> =
+    /// Fills mask (rows × cols, column-major) with an inverted-dropout mask: 0 with probability rate, else
+    /// 1 / (1 − rate). Both training paths draw their masks here. One seed is taken from rng per mask and the draws come
+    /// from SplitMix64 over it (a Random draw per element cost a dropout layer a third of an epoch), row by row, so the
+    /// same seed gives the same mask whatever the storage order.
+    let fillDropoutMask (rate: float) (rng: Random) (rows: int) (cols: int) (mask: 'T[]) =
         let keep = Tensor.ofFloat<'T>(1.0 / (1.0 - rate))
-        // Drawn row by row, so the same seed gives the same mask whatever the storage order.
-        let draws = Array2D.init s.Rows s.Cols (fun _ _ -> rng.NextDouble() >= rate)
+        let mutable state = uint64 (rng.NextInt64())
 
-        MathNet.Numerics.LinearAlgebra.Matrix<'T>.Build.Dense(
-            s.Rows,
-            s.Cols,
-            fun i j -> if draws[i, j] then keep else 'T.Zero
-        )
+        for r in 0 .. rows - 1 do
+            for c in 0 .. cols - 1 do
+                state <- state + 0x9E3779B97F4A7C15UL
+                let mutable z = state
+                z <- (z ^^^ (z >>> 30)) * 0xBF58476D1CE4E5B9UL
+                z <- (z ^^^ (z >>> 27)) * 0x94D049BB133111EBUL
+                z <- z ^^^ (z >>> 31)
+                let u = float (z >>> 11) * (1.0 / 9007199254740992.0)
+                mask[c * rows + r] <- if u >= rate then keep else 'T.Zero
+
+    /// The inverted-dropout mask for a batch: 0 with probability rate, else 1 / (1 − rate) (fillDropoutMask).
+    let dropoutMask (rate: float) (rng: Random) (s: Shape) : MathNet.Numerics.LinearAlgebra.Matrix<'T> =
+        let mask = Array.zeroCreate<'T> s.Count
+        fillDropoutMask rate rng s.Rows s.Cols mask
+        MathNet.Numerics.LinearAlgebra.Matrix<'T>.Build.Dense(s.Rows, s.Cols, mask)
 
     /// One layer's forward pass on a batch x (one sample per row).
     let forward (pass: Pass) (layer: Layer<'T>) (x: Node<'T>) =
@@ -83,3 +127,4 @@ module Layer =
         | DropoutLayer rate when pass.Mode = Training && rate > 0.0 ->
             Arith.mul x (Graph.constant (dropoutMask rate pass.Random x.Shape))
         | DropoutLayer _ -> x
+        | GraphLayer(rule, parameters) -> rule.Forward(x, parameters)

@@ -19,12 +19,20 @@ module Objectives =
 
     /// Binary cross-entropy from probabilities p ∈ (0, 1):
     /// −mean(t·ln p + (1 − t)·ln(1 − p)). As in PyTorch, each logarithm is clamped at −100, so
-    /// p = 0 or 1 gives a large finite loss rather than infinity.
+    /// p = 0 or 1 gives a large finite loss rather than infinity, and a finite gradient.
     let binaryCrossEntropy (probability: Node<'T>) (target: Node<'T>) =
         sameShape "binaryCrossEntropy" probability target
 
+        // ln x clamped at −100 as one op whose slope is 1/x above the clamp and 0 on it: at p = 0 or 1 the gradient
+        // is finite (a log then a clip would give 0 · ∞ = NaN there).
+        let floor = Tensor.ofFloat<'T> -100.0
+
         let clampedLog x =
-            Pointwise.log x |> Pointwise.clip -100.0 infinity
+            Pointwise.unary
+                "clampedLog"
+                (fun v -> 'T.Max('T.Log v, floor))
+                (fun v y -> if Tensor.greater y floor then 'T.One / v else 'T.Zero)
+                x
 
         let oneMinus x = Arith.neg x |> Arith.addScalar 1.0
 

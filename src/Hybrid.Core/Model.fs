@@ -28,6 +28,8 @@ module Sequential =
                 invalidArg "specs" $"layer {i}: a dense layer needs at least one unit, got {n}"
             | LayerSpec.Dropout rate when rate < 0.0 || rate >= 1.0 ->
                 invalidArg "specs" $"layer {i}: the dropout rate must be in [0, 1), got {rate}"
+            | LayerSpec.Graph rule when isNull (box rule) ->
+                invalidArg "specs" $"layer {i}: a graph layer needs its rule"
             | _ -> ())
 
     /// The width of the data after each layer, starting with the inputs.
@@ -37,6 +39,7 @@ module Sequential =
             (fun width spec ->
                 match spec with
                 | LayerSpec.Dense(n, _, _) -> n
+                | LayerSpec.Graph rule -> rule.Outputs width
                 | _ -> width)
             inputs
 
@@ -60,7 +63,17 @@ module Sequential =
                     let b = Init.create bInit rng fanIn n 1 n
                     DenseLayer(Graph.variable $"{i}.weight" w, Graph.variable $"{i}.bias" b)
                 | LayerSpec.Activation kind -> ActivationLayer kind
-                | LayerSpec.Dropout rate -> DropoutLayer rate)
+                | LayerSpec.Dropout rate -> DropoutLayer rate
+                | LayerSpec.Graph rule ->
+                    let fanIn = widths[i]
+                    let fanOut = widths[i + 1]
+
+                    let ps =
+                        rule.Parameters fanIn
+                        |> Array.map (fun (name, rows, cols, init) ->
+                            Graph.variable $"{i}.{name}" (Init.create init rng fanIn fanOut rows cols))
+
+                    GraphLayer(rule, ps))
 
         {
             Inputs = inputs
@@ -78,6 +91,7 @@ module Sequential =
         |> Array.mapi (fun i layer ->
             match layer with
             | DenseLayer(w, b) -> [| $"{i}.weight", w; $"{i}.bias", b |]
+            | GraphLayer(_, ps) -> ps |> Array.map (fun p -> p.Name, p)
             | _ -> [||])
         |> Array.concat
 
@@ -121,7 +135,14 @@ module Sequential =
                         Graph.variable $"{i}.bias" (get $"{i}.bias" 1 n)
                     )
                 | LayerSpec.Activation kind -> ActivationLayer kind
-                | LayerSpec.Dropout rate -> DropoutLayer rate)
+                | LayerSpec.Dropout rate -> DropoutLayer rate
+                | LayerSpec.Graph rule ->
+                    let ps =
+                        rule.Parameters widths[i]
+                        |> Array.map (fun (name, rows, cols, _) ->
+                            Graph.variable $"{i}.{name}" (get $"{i}.{name}" rows cols))
+
+                    GraphLayer(rule, ps))
 
         {
             Inputs = inputs

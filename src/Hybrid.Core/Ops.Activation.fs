@@ -13,42 +13,37 @@ module Activations =
     let logistic<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
         (v: 'T)
         =
-        if Tensor.greaterOrEqual v 'T.Zero then
-            'T.One / ('T.One + 'T.Exp(-v))
-        else
-            let e = 'T.Exp v
-            e / ('T.One + e)
+        ActivationRules.logistic v
+
+    /// The op of an activation's rule (ActivationRule): its forward kernel gives the value, its backward kernel the
+    /// gradient, the very code the fused step runs.
+    let apply (rule: ActivationRule) (x: Node<'T>) =
+        let s = x.Shape
+        let xs = Tensor.columns x.Value
+        let y = Array.zeroCreate<'T> s.Count
+        rule.Forward(s.Rows, s.Cols, ReadOnlySpan xs, Span y)
+
+        Graph.op rule.Name [| x |] (Matrix<'T>.Build.Dense(s.Rows, s.Cols, y)) (fun g _ ->
+            let dx = Array.zeroCreate<'T> s.Count
+            rule.Backward(s.Rows, s.Cols, ReadOnlySpan xs, ReadOnlySpan y, ReadOnlySpan(Tensor.columns g), Span dx)
+            Matrix<'T>.Build.Dense(s.Rows, s.Cols, dx))
 
     /// σ(x) = 1 / (1 + e⁻ˣ). σ′ = y(1 − y).
-    let sigmoid (x: Node<'T>) =
-        Pointwise.unary "sigmoid" logistic (fun _ y -> y * ('T.One - y)) x
+    let sigmoid (x: Node<'T>) = apply ActivationRules.sigmoid x
 
     /// tanh x. f′ = 1 − y².
-    let tanh (x: Node<'T>) =
-        Pointwise.unary "tanh" (fun v -> 'T.Tanh v) (fun _ y -> 'T.One - y * y) x
+    let tanh (x: Node<'T>) = apply ActivationRules.tanh x
 
     /// max(0, x). f′ = 1 for x > 0, else 0.
-    let relu (x: Node<'T>) =
-        Pointwise.unary
-            "relu"
-            (fun v -> 'T.Max(v, 'T.Zero))
-            (fun v _ -> if Tensor.greater v 'T.Zero then 'T.One else 'T.Zero)
-            x
+    let relu (x: Node<'T>) = apply ActivationRules.relu x
 
     /// x for x > 0, αx otherwise. f′ = 1 or α.
     let leakyRelu (alpha: float) (x: Node<'T>) =
-        let a = Tensor.ofFloat<'T> alpha
-
-        Pointwise.unary
-            $"leakyRelu {alpha}"
-            (fun v -> if Tensor.greater v 'T.Zero then v else a * v)
-            (fun v _ -> if Tensor.greater v 'T.Zero then 'T.One else a)
-            x
+        apply (ActivationRules.LeakyReLURule alpha) x
 
     /// softplus x = ln(1 + eˣ), computed as max(x, 0) + ln(1 + e^−|x|) so that it never overflows.
     /// f′ = σ(x).
-    let softplus (x: Node<'T>) =
-        Pointwise.unary "softplus" (fun v -> 'T.Max(v, 'T.Zero) + 'T.LogP1('T.Exp(-'T.Abs v))) (fun v _ -> logistic v) x
+    let softplus (x: Node<'T>) = apply ActivationRules.softplus x
 
     /// The perceptron's step: 1 for x ≥ 0, else 0. Its derivative is 0 wherever it exists, so
     /// no gradient flows through it; the perceptron learns by its own rule instead.
@@ -61,12 +56,7 @@ module Activations =
 
     /// softmax of each row: yᵢ = e^zᵢ / Σⱼ e^zⱼ, computed from z − max(z) so it stays finite.
     /// d/dz = y ⊙ (g − Σⱼ gⱼyⱼ), row by row.
-    let softmax (z: Node<'T>) =
-        let y = (Tensor.logSoftmaxRows z.Value).PointwiseExp()
-
-        Graph.op "softmax" [| z |] y (fun g _ ->
-            let dot = g.PointwiseMultiply(y).RowSums().ToColumnMatrix()
-            y.PointwiseMultiply(g.Subtract(Tensor.broadcastTo z.Shape dot)))
+    let softmax (z: Node<'T>) = apply ActivationRules.softmax z
 
     /// log softmax of each row: zᵢ − ln Σⱼ e^zⱼ, stable for any z.
     /// d/dz = g − softmax(z) ⊙ Σⱼ gⱼ, row by row.

@@ -319,8 +319,9 @@ module internal TrainerState =
 
         state.Steps
 
-/// An optimizer's running state over a fixed list of parameters: momentum buffers and moment
-/// estimates, updated in place by Step with PyTorch 1.13's rules.
+/// An optimizer's running state over a fixed list of parameters of any graph (torch.optim's optimizer over
+/// model.parameters()): momentum buffers and moment estimates, updated in place by Step with PyTorch 1.13's rules.
+/// Each step: ZeroGrad, build the loss, Graph.backward, Step.
 type OptimizerState<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
     (optimizer: OptimizerSpec, parameters: Node<'T>[]) =
     let first = parameters |> Array.map (fun p -> Array.zeroCreate<'T> p.Shape.Count)
@@ -351,6 +352,10 @@ type OptimizerState<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> Value
     member _.ZeroGrad() =
         for p in parameters do
             p.ZeroGrad()
+
+    /// One update of every parameter that has a gradient, at the optimizer's base learning rate.
+    member s.Step() =
+        s.Step(OptimizerSpec.learningRate optimizer)
 
     /// One update of every parameter that has a gradient, at learning rate lr (a schedule may
     /// change it from step to step).

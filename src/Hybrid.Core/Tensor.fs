@@ -106,6 +106,12 @@ module Tensor =
         | :? MathNet.Numerics.LinearAlgebra.Storage.DenseColumnMajorMatrixStorage<'T> as s -> s.Data
         | _ -> invalidArg "m" "expected a dense matrix (Matrix.Build.Dense)"
 
+    /// m's elements column-major: its own storage when dense (no copy), else a copy.
+    let columns (m: Matrix<'T>) : 'T[] =
+        match m.Storage with
+        | :? MathNet.Numerics.LinearAlgebra.Storage.DenseColumnMajorMatrixStorage<'T> as s -> s.Data
+        | _ -> m.ToColumnMajorArray()
+
     /// Applies f to every element.
     let map (f: 'T -> 'T) (m: Matrix<'T>) = m.Map(Func<'T, 'T> f, Zeros.Include)
 

@@ -25,7 +25,8 @@ type internal Workspace<'T
 /// A training step without a graph: the forward and backward passes of a sequential model fused layer by
 /// layer into buffers allocated once, every operation on a provider's kernels, the same mathematics as the
 /// graph's ops (and checked against them). After the first step of each batch size, a step allocates nothing.
-/// Supports dense, elementwise activation and dropout layers under SoftmaxCrossEntropy or MeanSquaredError.
+/// Layers and losses come with their own rules (ActivationRule, ObjectiveRule), which this step runs; it restates no
+/// layer's math, so every built-in layer and loss, and any user-defined activation, trains here.
 type FusedTrainer<'T
     when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>>
     (model: Sequential<'T>, objective: LossFunction, optimizer: OptimizerSpec, clipNorm: float option) =
@@ -58,17 +59,28 @@ type FusedTrainer<'T
             | :? HostBuffer<'T> as h -> h.Data
             | _ -> invalidOp "FusedTrainer: optimizer buffers live on the host")
 
-    // Which parameter pair each dense layer owns.
-    let denseIndex =
+    // The index of each layer's first parameter (a dense layer owns two, a graph layer as many as its rule lists).
+    let paramIndex =
         let mutable next = 0
 
-        model.Specs
-        |> Array.map (fun spec ->
-            match spec with
-            | LayerSpec.Dense _ ->
-                next <- next + 2
-                next - 2
-            | _ -> -1)
+        model.Layers
+        |> Array.map (fun layer ->
+            let start = next
+
+            match layer with
+            | DenseLayer _ -> next <- next + 2
+            | GraphLayer(_, ps) -> next <- next + ps.Length
+            | _ -> ()
+
+            start)
+
+    // A user-defined graph layer's input and output nodes of the current step, from its forward to its backward.
+    let segments = Array.zeroCreate<struct (Node<'T> * Node<'T>)> model.Layers.Length
+
+    let host (b: Buffer<'T>) =
+        match b with
+        | :? HostBuffer<'T> as h -> h.Data
+        | _ -> invalidOp "FusedTrainer: a graph layer runs on host buffers"
 
     // The batch arrives row-major, as samples are stored: a first dense layer reads it as Xᵀ through transposed
     // products, so no transpose copy is made (and the gather is a plain copy per sample).
@@ -78,6 +90,16 @@ type FusedTrainer<'T
         | _ -> false
 
     let workspaces = Dictionary<int, Workspace<'T>>()
+
+    // Each activation layer's rule, resolved once (so a step looks nothing up and allocates nothing); the loss's rule.
+    let rules =
+        model.Specs
+        |> Array.map (fun spec ->
+            match spec with
+            | LayerSpec.Activation kind -> ActivationFunction.rule kind
+            | _ -> Unchecked.defaultof<ActivationRule>)
+
+    let objectiveRule = LossFunction.rule objective
 
     // The first layer's products take the sparse path for batches with at most this fraction of nonzero inputs
     // (MNIST: about a fifth), where it is several times faster than the dense products.
@@ -113,15 +135,15 @@ type FusedTrainer<'T
             workspaces[rows] <- w
             w
 
-    /// True when the model and objective can be trained by a fused step.
-    static member Supports(model: Sequential<'T>, objective: LossFunction) =
-        (objective = LossFunction.SoftmaxCrossEntropy
-         || objective = LossFunction.MeanSquaredError)
-        && model.Specs
-           |> Array.forall (fun s ->
-               match s with
-               | LayerSpec.Activation ActivationFunction.Softmax -> false
-               | _ -> true)
+    /// True when a fused step runs the layer on its kernels: every built-in layer and user-defined activations. A
+    /// user-defined graph layer runs as a graph between the fused layers, on the workspace's buffers.
+    static member Fuses(spec: LayerSpec) =
+        match spec with
+        | LayerSpec.Graph _ -> false
+        | _ -> true
+
+    /// True when the model and objective can be trained by a fused step: every model can (graph layers as graphs).
+    static member Supports(_model: Sequential<'T>, _objective: LossFunction) = true
 
     /// Optimizer steps taken.
     member _.Steps = steps
@@ -183,38 +205,56 @@ type FusedTrainer<'T
 
             match model.Specs[i] with
             | LayerSpec.Dense _ ->
-                let k = denseIndex[i]
+                let k = paramIndex[i]
                 // out = input·Wᵀ + b; for layer 0 the input is stored as Xᵀ.
                 match sparse with
                 | ValueSome(struct (sk, index)) when i = 0 -> sk.SparseForward(index, n, values[k], values[k + 1], out)
                 | _ ->
                     kernels.Gemm((i = 0), true, rows, n, widths[i], 'T.One, input i, values[k], 'T.Zero, out)
                     kernels.AddRowVector(rows, n, values[k + 1], out)
-            | LayerSpec.Activation kind -> kernels.Activate(kind, rows * n, input i, out)
+            | LayerSpec.Activation _ -> kernels.Activate(rules[i], rows, n, input i, out)
             | LayerSpec.Dropout rate ->
                 // The same draws, in the same order, as the graph's dropout (Layer.dropoutMask).
-                let keep = Tensor.ofFloat<'T>(1.0 / (1.0 - rate))
 
                 match w.Masks[i] with
                 | :? HostBuffer<'T> as mask ->
-                    for r in 0 .. rows - 1 do
-                        for c in 0 .. n - 1 do
-                            mask.Data[c * rows + r] <-
-                                if rate = 0.0 then 'T.One // the graph draws nothing for a zero rate
-                                elif rng.NextDouble() >= rate then keep
-                                else 'T.Zero
+                    if rate = 0.0 then
+                        Array.Fill(mask.Data, 'T.One) // the graph draws nothing for a zero rate
+                    else
+                        Layer.fillDropoutMask rate rng rows n mask.Data
                 | _ -> invalidOp "FusedTrainer: dropout masks are drawn on the host"
 
                 kernels.Multiply(rows * n, input i, w.Masks[i], out)
+            | LayerSpec.Graph _ ->
+                match model.Layers[i] with
+                | GraphLayer(rule, ps) ->
+                    // The graph reads the input buffer in place; only its own ops allocate.
+                    let m = Matrix<'T>.Build.Dense(rows, widths[i], host (input i))
+                    let x = if i > 0 then Graph.variable "input" m else Graph.constant m
+                    let y = rule.Forward(x, ps)
+
+                    if y.Shape <> Shape.create rows n then
+                        raise (
+                            ShapeMismatchException(
+                                $"layer {i} ({rule.Name})",
+                                Shape.create rows n,
+                                y.Shape,
+                                "a graph layer's output must have its declared width"
+                            )
+                        )
+
+                    Tensor.columns(y.Value).AsSpan().CopyTo(Span(host out))
+                    segments[i] <- struct (x, y)
+                | _ -> ()
 
         let last = model.Specs.Length - 1
         let k = Array.last widths
 
         let loss =
-            match objective with
-            | LossFunction.SoftmaxCrossEntropy ->
-                kernels.SoftmaxCrossEntropy(rows, k, w.Outputs[last], w.Y, w.Gradients[last])
-            | _ -> kernels.MeanSquaredError(rows * k, w.Outputs[last], w.Y, w.Gradients[last])
+            match w.Outputs[last], w.Y, w.Gradients[last] with
+            | (:? HostBuffer<'T> as o), (:? HostBuffer<'T> as y), (:? HostBuffer<'T> as g) ->
+                objectiveRule.Compute(rows, k, ReadOnlySpan o.Data, ReadOnlySpan y.Data, Span g.Data)
+            | _ -> invalidOp "FusedTrainer: the loss is computed on the host"
 
         w.Outputs[last].Download(outputs)
 
@@ -237,7 +277,7 @@ type FusedTrainer<'T
 
                 match model.Specs[i] with
                 | LayerSpec.Dense _ ->
-                    let p = denseIndex[i]
+                    let p = paramIndex[i]
 
                     // dInput = G·W, dW = Gᵀ·input (out × in), db = column sums of G.
                     if needInput then
@@ -289,12 +329,38 @@ type FusedTrainer<'T
                             update p
 
                         update (p + 1)
-                | LayerSpec.Activation kind ->
+                | LayerSpec.Activation _ ->
                     if needInput then
-                        kernels.ActivateBackward(kind, rows * n, input i, w.Outputs[i], g, w.Gradients[i - 1])
+                        kernels.ActivateBackward(rules[i], rows, n, input i, w.Outputs[i], g, w.Gradients[i - 1])
                 | LayerSpec.Dropout _ ->
                     if needInput then
                         kernels.Multiply(rows * n, g, w.Masks[i], w.Gradients[i - 1])
+                | LayerSpec.Graph _ ->
+                    match model.Layers[i] with
+                    | GraphLayer(_, ps) ->
+                        let struct (x, y) = segments[i]
+                        segments[i] <- Unchecked.defaultof<_>
+                        let p = paramIndex[i]
+
+                        for q in ps do
+                            q.ZeroGrad()
+
+                        Graph.backwardWith false (Matrix<'T>.Build.Dense(rows, n, host g)) y
+
+                        let copy (grad: Matrix<'T> option) (into: 'T[]) =
+                            match grad with
+                            | Some m -> Tensor.columns(m).AsSpan().CopyTo(Span into)
+                            | None -> Array.Clear into
+
+                        if needInput then
+                            copy x.Grad (host w.Gradients[i - 1])
+
+                        for k in 0 .. ps.Length - 1 do
+                            copy ps[k].Grad (host grads[p + k])
+
+                            if early then
+                                update (p + k)
+                    | _ -> ()
 
             match clipNorm with
             | Some maxNorm ->

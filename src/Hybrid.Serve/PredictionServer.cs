@@ -224,7 +224,7 @@ public sealed class PredictionServer : IAsyncDisposable
         var model = predictor.Model;
         return JsonSerializer.Serialize(new Dictionary<string, object>
         {
-            ["summary"] = model.Summary(),
+            ["summary"] = model.Description,
             ["layers"] = model.Layers,
             ["inputs"] = model.Inputs,
             ["outputs"] = model.Outputs,

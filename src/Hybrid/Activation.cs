@@ -13,7 +13,7 @@ public sealed class Activation
 
     internal ActivationFunction Kind { get; }
 
-    /// <summary>The PyTorch module name: ReLU, Sigmoid, Tanh, LeakyReLU, Softplus, Softmax.</summary>
+    /// <summary>The PyTorch module name: ReLU, Sigmoid, Tanh, LeakyReLU, Softplus, SiLU, Softmax; or a custom activation's name.</summary>
     public string Name { get; }
 
     /// <summary>max(0, x).</summary>
@@ -31,17 +31,74 @@ public sealed class Activation
     /// <summary>Softmax over each sample's outputs (do not add it before <see cref="Loss.SoftmaxCrossEntropy"/>, which applies it itself).</summary>
     public static Activation Softmax { get; } = new(ActivationFunction.Softmax, "Softmax");
 
+    /// <summary>SiLU (Swish), x·σ(x) (PyTorch's nn.SiLU).</summary>
+    public static Activation SiLU { get; } = new(ActivationFunction.SiLU, "SiLU");
+
     /// <summary>x for x &gt; 0, αx otherwise.</summary>
     /// <param name="alpha">The slope for negative inputs (PyTorch's negative_slope, default 0.01).</param>
     public static Activation LeakyReLU(double alpha = 0.01) => new(ActivationFunction.NewLeakyReLU(alpha), "LeakyReLU");
 
+    /// <summary>
+    /// An elementwise activation of your own, from its forward f(x) and its derivative f′(x, y) (given x and y = f(x),
+    /// whichever is cheaper): the fused step runs both in a tight loop over each layer's buffer, as the graph's op does.
+    /// Adding it to a network checks the derivative against finite differences of <paramref name="forward"/>, and
+    /// refuses it, naming the layer, where they disagree. Register it (<see cref="LayerRegistry.Register(Activation)"/>)
+    /// for a saved model that uses it to load.
+    /// </summary>
+    /// <param name="name">The name saved in model files, e.g. "Swish".</param>
+    /// <param name="forward">f(x), in float64.</param>
+    /// <param name="derivative">f′(x) from x and y = f(x), in float64.</param>
+    /// <exception cref="ArgumentException">The name is empty or that of a built-in activation.</exception>
+    public static Activation Custom(string name, Func<double, double> forward, Func<double, double, double> derivative)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(derivative);
+        if (BuiltInNames.Contains(name))
+            throw new ArgumentException($"Activation.Custom: '{name}' is a built-in activation's name; choose another.", nameof(name));
+        return new(ActivationFunction.NewCustom(new ActivationRules.FunctionRule(name, forward, derivative)), name) { forward = forward, derivative = derivative };
+    }
+
+    static readonly string[] BuiltInNames = ["ReLU", "Sigmoid", "Tanh", "Softplus", "Softmax", "SiLU", "LeakyReLU", "Custom", "CustomLayer", "Linear", "Dropout"];
+
+    Func<double, double>? forward;
+    Func<double, double, double>? derivative;
+
+    /// <summary>
+    /// Checks a custom activation's derivative against central finite differences of its forward at 64 seeded points
+    /// of [−4, 4] (away from 0, where kinks live), as it is added as layer <paramref name="index"/>.
+    /// </summary>
+    internal void Check(int index)
+    {
+        if (forward is null || derivative is null) return;
+        var rng = new Random(17);
+        const double h = 1e-5;
+        for (var k = 0; k < 64; k++)
+        {
+            var x = rng.NextDouble() * 8 - 4;
+            if (Math.Abs(x) < 0.05) continue;
+            var y = forward(x);
+            var numeric = (forward(x + h) - forward(x - h)) / (2 * h);
+            var analytic = derivative(x, y);
+            if (!double.IsFinite(y) || !(Math.Abs(analytic - numeric) <= 1e-4 * Math.Max(1, Math.Abs(numeric))))
+                throw new ArgumentException(
+                    $"layer {index} ({Name}): the derivative given for the activation is {analytic:G6} at x = {x:G6}, " +
+                    $"but finite differences of its forward give {numeric:G6}; check the derivative (it is called with x and y = f(x)).",
+                    "activation");
+        }
+    }
+
     internal static Activation Of(ActivationFunction kind) => kind switch
     {
+        ActivationFunction.Custom c => LayerRegistry.FindActivation(c.rule.Name) is { Kind: ActivationFunction.Custom known } found && ReferenceEquals(known.rule, c.rule)
+            ? found
+            : new Activation(kind, c.rule.Name),
         { IsReLU: true } => ReLU,
         { IsSigmoid: true } => Sigmoid,
         { IsTanh: true } => Tanh,
         { IsSoftplus: true } => Softplus,
         { IsSoftmax: true } => Softmax,
+        { IsSiLU: true } => SiLU,
         ActivationFunction.LeakyReLU leaky => LeakyReLU(leaky.alpha),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown activation"),
     };

@@ -28,7 +28,10 @@ public sealed class Loss
     /// <summary>Binary cross-entropy on logits (no last activation), stable; predictions are sigmoid probabilities.</summary>
     public static Loss BinaryCrossEntropyWithLogits { get; } = new(LossFunction.BinaryCrossEntropyWithLogits, "binary_cross_entropy_with_logits");
 
-    internal static IReadOnlyList<Loss> All { get; } = [SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy, BinaryCrossEntropyWithLogits];
+    /// <summary>Categorical cross-entropy on outputs that are already probabilities (a <see cref="Activation.Softmax"/> last layer); each log clamped at −100.</summary>
+    public static Loss CategoricalCrossEntropy { get; } = new(LossFunction.CategoricalCrossEntropy, "categorical_cross_entropy");
+
+    internal static IReadOnlyList<Loss> All { get; } = [SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CategoricalCrossEntropy];
 
     /// <summary>The loss with the given saved name.</summary>
     /// <exception cref="ArgumentException">No loss has that name.</exception>

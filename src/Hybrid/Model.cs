@@ -105,14 +105,30 @@ public sealed class Model
                 LayerSpec.Dense d => $"Linear({widths[i]} → {d.outputs})",
                 LayerSpec.Dropout p => $"Dropout({p.rate.ToString(CultureInfo.InvariantCulture)})",
                 LayerSpec.Activation a => Activation.Of(a.Item).ToString(),
+                LayerSpec.Graph g => g.rule.Name,
                 _ => s.ToString(),
             }).ToArray();
         }
     }
 
     /// <summary>A one-line description: layers, parameter count, loss and optimizer.</summary>
-    public string Summary() =>
+    public string Description =>
         $"{string.Join(" → ", Layers)}; {ParameterCount:N0} parameters; loss {Loss}; {Optimizer}; schedule {Schedule}";
+
+    /// <summary>
+    /// A per-layer table like Keras' <c>model.summary()</c>: each layer's output width, parameter count and training path
+    /// (fused kernels or the graph), and the totals; its <see cref="ModelSummary.ToString"/> is the table as text.
+    /// </summary>
+    public ModelSummary Summary()
+    {
+        var widths = CoreModel.widths(core.Inputs, core.Specs);
+        var names = Layers;
+        var counts = CoreModel.parameters(core).GroupBy(p => int.Parse(p.Item1[..p.Item1.IndexOf('.')], CultureInfo.InvariantCulture))
+            .ToDictionary(g => g.Key, g => g.Sum(p => (long)p.Item2.Shape.Count));
+        var rows = core.Specs.Select((s, i) => new LayerSummary(i, names[i], widths[i + 1], counts.GetValueOrDefault(i),
+            fused is not null && FusedTrainer<float>.Fuses(s) ? "fused" : "graph")).ToArray();
+        return new ModelSummary(core.Inputs, rows, Loss.Name, Optimizer.Description, Schedule.Description);
+    }
 
     /// <summary>
     /// Trains the model: each epoch shuffles the samples (seeded), runs mini-batches of
@@ -381,7 +397,7 @@ public sealed class Model
     }
 
     /// <summary>True when outputs are classes: one-hot targets (several outputs), or one output read as a probability.</summary>
-    bool Classifies => Outputs > 1 ? Loss.Function.IsSoftmaxCrossEntropy || Loss.Function.IsMeanSquaredError : true;
+    bool Classifies => Outputs > 1 ? Loss.Function.IsSoftmaxCrossEntropy || Loss.Function.IsCategoricalCrossEntropy || Loss.Function.IsMeanSquaredError : true;
 
     /// <summary>
     /// The class row <paramref name="i"/> of column-major rows × Outputs values stands for: the largest output, or for
@@ -658,7 +674,7 @@ public sealed class Model
     public void ExportOnnx(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        Onnx.OnnxExport.Write(path, Onnx.OnnxExport.Build(core, Loss, Layers, Summary()));
+        Onnx.OnnxExport.Write(path, Onnx.OnnxExport.Build(core, Loss, Layers, Description));
     }
 
     internal IReadOnlyDictionary<string, float[]> CopyWeights() =>
@@ -705,5 +721,5 @@ public sealed class Model
     }
 
     /// <inheritdoc/>
-    public override string ToString() => Summary();
+    public override string ToString() => Description;
 }

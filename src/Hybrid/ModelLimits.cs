@@ -33,6 +33,12 @@ static class ModelLimits
         (int Layer, long In, long Out) widest = (-1, 0, 0);
         for (var i = 0; i < specs.Count; i++)
         {
+            if (specs[i] is LayerSpec.Graph g)
+            {
+                foreach (var (_, rows, cols, _) in g.rule.Parameters((int)width)) total += (long)rows * cols;
+                width = g.rule.Outputs((int)width);
+            }
+
             if (specs[i] is not LayerSpec.Dense d) continue;
             total += width * d.outputs + d.outputs;
             if (width * d.outputs > widest.In * widest.Out) widest = (i, width, d.outputs);

@@ -155,14 +155,26 @@ public sealed class SequentialBuilder
     {
         if (units < 1) throw new ArgumentOutOfRangeException(nameof(units), units, "a dense layer needs at least one unit");
         var dense = LayerSpec.NewDense(units, ModelFile.ToCore(weights), Initializer.Zeros);
+        activation?.Check(layers.Count + 1);
         return activation is null ? With(dense) : With(dense, LayerSpec.NewActivation(activation.Kind));
     }
 
-    /// <summary>An activation layer.</summary>
+    /// <summary>An activation layer (a custom one's derivative is checked against finite differences first).</summary>
+    /// <exception cref="ArgumentException">A custom activation's derivative disagrees with its forward; the message names the layer.</exception>
     public SequentialBuilder Activation(Activation activation)
     {
         ArgumentNullException.ThrowIfNull(activation);
+        activation.Check(layers.Count);
         return With(LayerSpec.NewActivation(activation.Kind));
+    }
+
+    /// <summary>A layer of your own, gradient-checked against finite differences as it is added.</summary>
+    /// <exception cref="ArgumentException">The layer is malformed, or its gradient disagrees with finite differences; the message names the layer.</exception>
+    public SequentialBuilder Layer(CustomLayer layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        CustomLayer.Check(layer, layers.Count, CoreModel.widths(inputs, layers.ToArray())[^1]);
+        return With(LayerSpec.NewGraph(layer.Rule));
     }
 
     /// <summary>Inverted dropout: in training each input is zeroed with probability <paramref name="rate"/>; off in evaluation.</summary>
@@ -188,8 +200,29 @@ public sealed class SequentialBuilder
         if (clipNorm is { } c && !(c > 0 && double.IsFinite(c)))
             throw new ArgumentOutOfRangeException(nameof(clipNorm), clipNorm, "Compile: clipNorm must be a positive, finite number");
         ModelLimits.Check(inputs, layers, message => new ArgumentException($"Compile: the network is too large: {message}."));
+        CheckLossFits(loss);
         var core = CoreModel.create<float>(new Random(seed), inputs, layers.ToArray());
         return new Model(core, loss, optimizer, schedule, clipNorm, seed);
+    }
+
+    /// <summary>Refuses a loss that would train silently wrong on these layers, saying what to use instead.</summary>
+    void CheckLossFits(Loss loss)
+    {
+        var outputs = CoreModel.widths(inputs, layers.ToArray())[^1];
+        var last = layers[^1];
+        if (loss.Function.IsSoftmaxCrossEntropy && outputs == 1)
+            throw new ArgumentException(
+                "Compile: softmax cross-entropy over one output is always 0 (the softmax of one number is 1), so nothing would be learned; " +
+                "for two classes use Loss.BinaryCrossEntropyWithLogits on one output (or Loss.BinaryCrossEntropy after a Sigmoid), " +
+                "or give the last Dense layer one unit per class.", nameof(loss));
+        if (loss.Function.IsSoftmaxCrossEntropy && last is LayerSpec.Activation { Item.IsSoftmax: true })
+            throw new ArgumentException(
+                "Compile: the last layer is a Softmax and softmax cross-entropy applies a softmax itself (a double softmax); " +
+                "remove the Softmax layer (Predict still returns probabilities), or keep it and use Loss.CategoricalCrossEntropy.", nameof(loss));
+        if (loss.Function.IsCategoricalCrossEntropy && last is not LayerSpec.Activation { Item.IsSoftmax: true })
+            throw new ArgumentException(
+                "Compile: categorical cross-entropy takes probabilities, so the last layer must be a Softmax; " +
+                "add .Activation(Activation.Softmax), or use Loss.SoftmaxCrossEntropy on the logits.", nameof(loss));
     }
 }
 
@@ -223,7 +256,9 @@ static class ModelFile
                 LayerSpec.Dropout p => new JsonObject { ["type"] = "Dropout", ["p"] = p.rate },
                 LayerSpec.Activation { Item: ActivationFunction.LeakyReLU l } => new JsonObject { ["type"] = "LeakyReLU", ["negative_slope"] = l.alpha },
                 LayerSpec.Activation { Item.IsSoftmax: true } => new JsonObject { ["type"] = "Softmax", ["dim"] = 1 },
+                LayerSpec.Activation { Item: ActivationFunction.Custom c } => new JsonObject { ["type"] = "Custom", ["name"] = c.rule.Name },
                 LayerSpec.Activation a => new JsonObject { ["type"] = Hybrid.Activation.Of(a.Item).Name },
+                LayerSpec.Graph g => new JsonObject { ["type"] = "CustomLayer", ["name"] = g.rule.Name, ["out_features"] = widths[i + 1] },
                 _ => throw new InvalidOperationException($"layer {i} cannot be described"),
             });
         }
@@ -232,7 +267,7 @@ static class ModelFile
     }
 
     public static StoredTensor FromParameter(string name, Matrix<float> m) =>
-        name.EndsWith(".bias", StringComparison.Ordinal)
+        name.EndsWith(".bias", StringComparison.Ordinal) && m.RowCount == 1
             ? new StoredTensor([m.ColumnCount], m.Row(0).ToArray())
             : new StoredTensor([m.RowCount, m.ColumnCount], m.ToRowMajorArray());
 }

@@ -1,3 +1,5 @@
+using System.Numerics;
+using Hybrid.Autograd;
 using Hybrid.Core;
 
 namespace Hybrid;
@@ -60,6 +62,33 @@ public sealed class Optimizer
     public static Optimizer AdamW(double lr = 0.001, double weightDecay = 0.01, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8) =>
         OptimizerChecks.Adam(lr, beta1, beta2, eps, weightDecay) ?? new(OptimizerSpec.NewAdam(new AdamSettings(Positive(lr), beta1, beta2, eps, weightDecay, true)),
             $"adamw(lr={lr}, betas=({beta1}, {beta2}), weight_decay={weightDecay})");
+
+    /// <summary>
+    /// This optimizer bound to parameters of any graph (PyTorch's <c>torch.optim.Adam(model.parameters())</c>), with fresh
+    /// state: <c>ZeroGrad()</c>, backward, <c>Step()</c>.
+    /// </summary>
+    /// <param name="parameters">The parameters (<see cref="Variable.Parameter{T}(MathNet.Numerics.LinearAlgebra.Matrix{T}, string?)"/>) to update.</param>
+    /// <param name="schedule">How the learning rate changes per epoch (<see cref="ParameterOptimizer{T}.NextEpoch"/>); constant by default.</param>
+    /// <exception cref="ArgumentException">No parameters were given, one is not a parameter (a constant or an operation's result), or one is given twice.</exception>
+    public ParameterOptimizer<T> For<T>(IEnumerable<Variable<T>> parameters, Schedule? schedule = null) where T : struct, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var list = parameters.ToArray();
+        if (list.Length == 0) throw new ArgumentException("Optimizer.For: no parameters to optimize.", nameof(parameters));
+        for (var i = 0; i < list.Length; i++)
+        {
+            ArgumentNullException.ThrowIfNull(list[i], nameof(parameters));
+            if (list[i].Op != "variable")
+                throw new ArgumentException(
+                    $"Optimizer.For: parameter {i} is {(list[i].Op == "constant" ? "a constant" : $"the result of '{list[i].Op}'")}, not a parameter; make it with Variable.Parameter.",
+                    nameof(parameters));
+            for (var j = 0; j < i; j++)
+                if (ReferenceEquals(list[j].Node, list[i].Node))
+                    throw new ArgumentException($"Optimizer.For: parameters {j} and {i} are the same variable; give each once.", nameof(parameters));
+        }
+
+        return new ParameterOptimizer<T>(this, list, schedule ?? Schedule.Constant);
+    }
 
     /// <inheritdoc/>
     public override string ToString() => Description;

@@ -43,6 +43,17 @@ let tests =
             gradientMatches "softplus gradient matches finite differences" "softplus" (sameShape 1 Domain.any) (fun x ->
                 Activations.softplus x[0])
 
+            gradientMatches "silu gradient matches finite differences" "silu" (sameShape 1 Domain.any) (fun x ->
+                Layer.activate ActivationFunction.SiLU x[0])
+
+            testProperty "silu is x times the sigmoid of x" (fun (v: FsCheck.NormalFloat) ->
+                let x = Math.Clamp(v.Get, -30.0, 30.0)
+
+                let y =
+                    (Layer.activate ActivationFunction.SiLU (Graph.constant (Tensor.scalar x))).Value[0, 0]
+
+                abs (y - x / (1.0 + exp -x)) <= 1e-12 * (1.0 + abs x))
+
             gradientMatches "softmax gradient matches finite differences" "softmax" (sameShape 1 Domain.any) (fun x ->
                 Activations.softmax x[0])
 

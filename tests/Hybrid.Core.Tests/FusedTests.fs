@@ -9,21 +9,67 @@ open MathNet.Numerics.LinearAlgebra
 open Hybrid.Core
 open Hybrid.Core.Tests.Generators
 
-/// A small network: dims [batch; inputs; hidden; outputs; variant].
-let private network (d: int[]) =
+/// A user-defined activation from scalar functions, x·σ(x) with f′ = σ(x) + y(1 − σ(x)).
+let private swish =
+    let sigma x = 1.0 / (1.0 + exp -x)
+
+    ActivationRules.FunctionRule(
+        "swish",
+        Func<float, float>(fun x -> x * sigma x),
+        Func<float, float, float>(fun x y -> sigma x + y * (1.0 - sigma x))
+    )
+
+/// A small network: dims [batch; inputs; hidden; outputs; variant], with the output layer the loss takes
+/// (a Sigmoid before the binary cross-entropy, a Softmax before the categorical one, logits otherwise).
+let private network (objective: LossFunction) (d: int[]) =
     let act =
-        match d[4] % 4 with
+        match (d[0] + d[4]) % 7 with
         | 0 -> ActivationFunction.ReLU
         | 1 -> ActivationFunction.Tanh
         | 2 -> ActivationFunction.Sigmoid
+        | 3 -> ActivationFunction.Softplus
+        | 4 -> ActivationFunction.SiLU
+        | 5 -> ActivationFunction.Custom swish
         | _ -> ActivationFunction.LeakyReLU 0.1
 
-    [|
-        LayerSpec.Dense(d[2], GlorotUniform, GlorotUniform)
-        LayerSpec.Activation act
-        LayerSpec.Dropout(if d[4] % 2 = 0 then 0.3 else 0.0)
-        LayerSpec.Dense(d[3], GlorotUniform, GlorotUniform)
-    |]
+    let head =
+        match objective with
+        | LossFunction.BinaryCrossEntropy -> [| LayerSpec.Activation ActivationFunction.Sigmoid |]
+        | LossFunction.CategoricalCrossEntropy -> [| LayerSpec.Activation ActivationFunction.Softmax |]
+        | _ -> [||]
+
+    Array.append
+        [|
+            LayerSpec.Dense(d[2], GlorotUniform, GlorotUniform)
+            LayerSpec.Activation act
+            LayerSpec.Dropout(if d[4] % 2 = 0 then 0.3 else 0.0)
+            LayerSpec.Dense(d[3], GlorotUniform, GlorotUniform)
+        |]
+        head
+
+/// A user-defined graph layer, y = x + tanh(x·W) with W [width, width].
+type private Residual() =
+    inherit GraphLayerRule()
+    override _.Name = "residual"
+    override _.Outputs inputs = inputs
+
+    override _.Parameters inputs =
+        [| "weight", inputs, inputs, GlorotUniform |]
+
+    override _.Forward<'T
+        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>>
+        (x: Node<'T>, ps: Node<'T>[])
+        =
+        Arith.add x (Activations.tanh (Linalg.matmul x ps[0]))
+
+let private objectives =
+    [
+        LossFunction.SoftmaxCrossEntropy
+        LossFunction.MeanSquaredError
+        LossFunction.BinaryCrossEntropy
+        LossFunction.BinaryCrossEntropyWithLogits
+        LossFunction.CategoricalCrossEntropy
+    ]
 
 let private optimizers =
     [
@@ -36,7 +82,7 @@ let private optimizers =
 /// Parameters after three steps on the same batch, by the graph or by the fused trainer.
 let private train fused (objective: LossFunction) optimizer clip (case: Case) =
     let d = case.Dims
-    let model = Sequential.create<float> (Random d[4]) d[1] (network d)
+    let model = Sequential.create<float> (Random d[4]) d[1] (network objective d)
     let x, y = case.Inputs[0], case.Inputs[1]
     let rng = Random 9
 
@@ -54,6 +100,42 @@ let private train fused (objective: LossFunction) optimizer clip (case: Case) =
             |> ignore
     else
         let trainer = GraphTrainer(model, objective, optimizer, clip)
+
+        for _ in 1..3 do
+            trainer.Step(x, y, 0.05, rng) |> ignore<struct (float * _)>
+
+    Sequential.parameters model |> Array.map (fun (_, p) -> p.Value)
+
+/// The same as train, for a model with a graph layer between dense ones.
+let private trainWithGraphLayer fused optimizer clip (case: Case) =
+    let d = case.Dims
+
+    let specs =
+        [|
+            LayerSpec.Dense(d[2], GlorotUniform, GlorotUniform)
+            LayerSpec.Graph(Residual())
+            LayerSpec.Activation ActivationFunction.ReLU
+            LayerSpec.Dense(d[3], GlorotUniform, GlorotUniform)
+        |]
+
+    let model = Sequential.create<float> (Random d[4]) d[1] specs
+    let x, y = case.Inputs[0], case.Inputs[1]
+    let rng = Random 9
+
+    if fused then
+        let trainer = FusedTrainer(model, LossFunction.SoftmaxCrossEntropy, optimizer, clip)
+        let outputs = Array.zeroCreate (x.RowCount * y.ColumnCount)
+
+        let fill =
+            Action<Span<float>, Span<float>>(fun xs ys ->
+                x.ToRowMajorArray().CopyTo xs
+                y.AsColumnMajorArray().CopyTo ys)
+
+        for _ in 1..3 do
+            trainer.Step(ManagedKernels<float>.Instance, x.RowCount, fill, 0.05, rng, Span outputs)
+            |> ignore
+    else
+        let trainer = GraphTrainer(model, LossFunction.SoftmaxCrossEntropy, optimizer, clip)
 
         for _ in 1..3 do
             trainer.Step(x, y, 0.05, rng) |> ignore<struct (float * _)>
@@ -94,7 +176,7 @@ let private resumed fused objective optimizer clip (case: Case) =
     let d = case.Dims
 
     let build () =
-        Sequential.create<float> (Random d[4]) d[1] (network d)
+        Sequential.create<float> (Random d[4]) d[1] (network objective d)
 
     let straight = build ()
     let step, _, _ = trainer fused objective optimizer clip straight case
@@ -131,7 +213,7 @@ let tests =
             testList
                 "the fused step updates the parameters exactly as the graph step does"
                 [
-                    for objective in [ LossFunction.SoftmaxCrossEntropy; LossFunction.MeanSquaredError ] do
+                    for objective in objectives do
                         for name, optimizer in optimizers do
                             for clip in [ None; Some 0.5 ] do
                                 let clipped =
@@ -189,25 +271,29 @@ let tests =
                 Expect.stringContains message "first buffer 0 has 5 values, but parameter 0 has 6" "names the buffer"
                 Expect.throwsT<ArgumentException> (fun () -> t.Restore { good with Steps = -1 }) "negative steps")
 
-            testCase "the fused step refuses a softmax layer, which only the graph can train" (fun () ->
-                let model =
-                    Sequential.create<float>
-                        (Random 1)
-                        3
-                        [|
-                            LayerSpec.Dense(2, Zeros, Zeros)
-                            LayerSpec.Activation ActivationFunction.Softmax
-                        |]
+            testList
+                "a user-defined graph layer between fused layers updates the parameters as the graph step does"
+                [
+                    for name, optimizer in optimizers do
+                        for clip in [ None; Some 0.5 ] do
+                            testPropertyWithConfig
+                                config
+                                $"{name}, clip {clip}"
+                                (Prop.forAll batches (fun case ->
+                                    let graph = trainWithGraphLayer false optimizer clip case
+                                    let fused = trainWithGraphLayer true optimizer clip case
+                                    Array.forall2 (close 1e-10) graph fused))
+                ]
 
-                Expect.isFalse
-                    (FusedTrainer<float>.Supports(model, LossFunction.SoftmaxCrossEntropy))
-                    "a softmax layer"
+            testCase
+                "the fused step takes every built-in layer and loss, a Softmax layer and the binary cross-entropy too"
+                (fun () ->
+                    for objective in objectives do
+                        for variant in 0..6 do
+                            let model =
+                                Sequential.create<float> (Random 1) 3 (network objective [| 2; 3; 4; 2; variant |])
 
-                Expect.isFalse
-                    (FusedTrainer<float>
-                        .Supports(
-                            Sequential.create<float> (Random 1) 3 [| LayerSpec.Dense(2, Zeros, Zeros) |],
-                            LossFunction.BinaryCrossEntropy
-                        ))
-                    "binary cross-entropy")
+                            Expect.isTrue
+                                (FusedTrainer<float>.Supports(model, objective))
+                                $"{objective}, variant {variant}")
         ]

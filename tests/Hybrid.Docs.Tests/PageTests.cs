@@ -24,6 +24,7 @@ public class PageTests(Site site) : IClassFixture<Site>
         ["your-own-pictures.html"] = ["own-pictures-before-after", "own-pictures-steps", "own-pictures-curves"],
         ["benchmarks.html"] = [],
         ["benchmarks-dotnet.html"] = [],
+        ["benchmarks-layers.html"] = [],
         ["reference/index.html"] = [],
     };
 

@@ -35,7 +35,7 @@ public class ExportTests(TrainedModels trained, ITestOutputHelper output)
         var worstLogit = Fixtures.MaxDifference(hybridLogits, logits);
         var accuracy = model.Evaluate(test).Accuracy;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{model.Summary()}\ntest accuracy {accuracy:P2}; ONNX Runtime {OrtEnv.Instance().GetVersionString()} on 10,000 images: " +
+            $"{model.Description}\ntest accuracy {accuracy:P2}; ONNX Runtime {OrtEnv.Instance().GetVersionString()} on 10,000 images: " +
             $"{mismatches} class mismatches, largest probability difference {worst:E2}, largest logit difference {worstLogit:E2} " +
             $"(trained in {trained.TrainingSeconds:F1} s)"));
 

@@ -77,6 +77,14 @@ static class ModelFileValidation
         var width = inputs;
         for (var i = 0; i < specs.Length; i++)
         {
+            if (specs[i] is LayerSpec.Graph g)
+            {
+                foreach (var (name, rows, cols, _) in g.rule.Parameters(width))
+                    values[$"{i}.{name}"] = Tensor(path, tensors, $"{i}.{name}", rows == 1 && name == "bias" ? [cols] : [rows, cols], allowNonFinite,
+                        t => ToMatrix(t, rows, cols)); // a one-row bias is stored [n], as PyTorch stores biases
+                width = g.rule.Outputs(width);
+            }
+
             if (specs[i] is not LayerSpec.Dense d) continue;
             var (weight, bias) = ($"{nameOf(i)}.weight", $"{nameOf(i)}.bias");
             values[$"{i}.weight"] = Tensor(path, tensors, weight, [d.outputs, width], allowNonFinite, t => ToMatrix(t, d.outputs, width));
@@ -232,8 +240,10 @@ static class ModelFileValidation
                     "LeakyReLU" => ["type", "negative_slope", "inplace"],
                     "Softmax" => ["type", "dim"],
                     "ReLU" => ["type", "inplace"],
-                    "Sigmoid" or "Tanh" or "Softplus" => ["type"],
-                    _ => throw Bad(field, $"has type '{(type.Length > 40 ? type[..40] + "…" : type)}', which Hybrid does not know (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, Softmax, Dropout)"),
+                    "Sigmoid" or "Tanh" or "Softplus" or "SiLU" => ["type"],
+                    "Custom" => ["type", "name"],
+                    "CustomLayer" => ["type", "name", "out_features"],
+                    _ => throw Bad(field, $"has type '{(type.Length > 40 ? type[..40] + "…" : type)}', which Hybrid does not know (Linear, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, SiLU, Softmax, Dropout, Custom, CustomLayer)"),
                 };
                 foreach (var p in layer.EnumerateObject())
                     if (!allowed.Contains(p.Name)) throw Bad(field, $"{type} has the unknown field '{p.Name}'");
@@ -248,9 +258,14 @@ static class ModelFileValidation
                     "ReLU" => LayerSpec.NewActivation(ActivationFunction.ReLU),
                     "Sigmoid" => LayerSpec.NewActivation(ActivationFunction.Sigmoid),
                     "Tanh" => LayerSpec.NewActivation(ActivationFunction.Tanh),
+                    "SiLU" => LayerSpec.NewActivation(ActivationFunction.SiLU),
+                    "Custom" => LayerSpec.NewActivation(
+                        (LayerRegistry.FindActivation(Name(layer, field, Bad)) ?? throw Bad(field, $"uses the custom activation '{Name(layer, field, Bad)}', which is not registered: call LayerRegistry.Register with it before loading")).Kind),
+                    "CustomLayer" => CustomLayerSpec(layer, field, width, Bad),
                     _ => LayerSpec.NewActivation(ActivationFunction.Softplus),
                 };
                 if (specs[i] is LayerSpec.Dense d) width = d.outputs;
+                if (specs[i] is LayerSpec.Graph g) width = g.rule.Outputs(width);
                 i++;
             }
 
@@ -266,6 +281,21 @@ static class ModelFileValidation
         if (layer.TryGetProperty("bias", out var bias) && bias.ValueKind != JsonValueKind.True)
             throw bad(field, "Linear without a bias is not supported ('bias' must be true)");
         return LayerSpec.NewDense(outputs, Initializer.GlorotUniform, Initializer.Zeros);
+    }
+
+    static string Name(JsonElement layer, string field, Func<string, string, InvalidDataException> bad) =>
+        layer.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String && name.GetString() is { Length: > 0 } text
+            ? text
+            : throw bad(field, "has no 'name' string naming the custom activation or layer");
+
+    static LayerSpec CustomLayerSpec(JsonElement layer, string field, int width, Func<string, string, InvalidDataException> bad)
+    {
+        var name = Name(layer, field, bad);
+        var custom = LayerRegistry.FindLayer(name)
+                     ?? throw bad(field, $"uses the custom layer '{name}', which is not registered: call LayerRegistry.Register with it before loading");
+        if (PositiveInt(layer, "out_features", field, bad) is { } outputs && outputs != custom.Outputs(width))
+            throw bad(field, $"the custom layer '{name}' gives {custom.Outputs(width)} outputs for {width} inputs, but the file says {outputs}");
+        return LayerSpec.NewGraph(custom.Rule);
     }
 
     static LayerSpec Softmax(JsonElement layer, string field, Func<string, string, InvalidDataException> bad)

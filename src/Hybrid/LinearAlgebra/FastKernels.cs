@@ -67,70 +67,15 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
         for (var j = 0; j < n; j++) sums[j] = TensorPrimitives.Sum<T>(data.AsSpan(j * m, m));
     }
 
-    // The kernels below carry AggressiveOptimization: compiled optimised at their first call, where tiered
-    // compilation (on in any application but the hybrid command) would run their vector loops unoptimised for the
-    // first hundreds of batches (build/first-epoch.sh measures the first epoch against the third).
+    // The activation's rule carries its own vectorised kernels (TensorPrimitives and Vector<T> in the core), the same
+    // code the graph's op runs, so both training paths agree exactly.
     /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Activate(ActivationFunction kind, int count, Core.Buffer<T> x, Core.Buffer<T> y)
-    {
-        var xs = Host(x).AsSpan(0, count);
-        var ys = Host(y).AsSpan(0, count);
-        if (kind.IsReLU)
-        {
-            TensorPrimitives.Max(xs, T.Zero, ys);
-            return;
-        }
-
-        if (kind.IsTanh)
-        {
-            TensorPrimitives.Tanh<T>(xs, ys);
-            return;
-        }
-
-        for (var i = 0; i < count; i++) ys[i] = Kernel.activate(kind, xs[i]);
-    }
+    public void Activate(ActivationRule rule, int m, int n, Core.Buffer<T> x, Core.Buffer<T> y) =>
+        rule.Forward<T>(m, n, Host(x), Host(y));
 
     /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void ActivateBackward(ActivationFunction kind, int count, Core.Buffer<T> x, Core.Buffer<T> y, Core.Buffer<T> dy, Core.Buffer<T> dx)
-    {
-        var xs = Host(x).AsSpan(0, count);
-        var ys = Host(y).AsSpan(0, count);
-        var gs = Host(dy).AsSpan(0, count);
-        var outs = Host(dx).AsSpan(0, count);
-        var i = 0;
-        var w = Vector256<T>.Count;
-        if (Vector256.IsHardwareAccelerated && (kind.IsReLU || kind.IsTanh || kind.IsSigmoid))
-        {
-            unsafe
-            {
-                fixed (T* px = xs, py = ys, pg = gs, po = outs)
-                {
-                    for (; i <= count - w; i += w)
-                    {
-                        var g = Vector256.Load(pg + i);
-                        Vector256<T> r;
-                        if (kind.IsReLU)
-                        {
-                            r = Vector256.ConditionalSelect(Vector256.GreaterThan(Vector256.Load(px + i), Vector256<T>.Zero), g, Vector256<T>.Zero);
-                        }
-                        else
-                        {
-                            var v = Vector256.Load(py + i);
-                            // The same order as the scalar rule: slope first, then g·slope.
-                            var slope = kind.IsTanh ? Vector256<T>.One - v * v : v * (Vector256<T>.One - v);
-                            r = g * slope;
-                        }
-
-                        r.Store(po + i);
-                    }
-                }
-            }
-        }
-
-        for (; i < count; i++) outs[i] = gs[i] * Kernel.derivative(kind, xs[i], ys[i]);
-    }
+    public void ActivateBackward(ActivationRule rule, int m, int n, Core.Buffer<T> x, Core.Buffer<T> y, Core.Buffer<T> dy, Core.Buffer<T> dx) =>
+        rule.Backward<T>(m, n, Host(x), Host(y), Host(dy), Host(dx));
 
     /// <inheritdoc/>
     public void Multiply(int count, Core.Buffer<T> x, Core.Buffer<T> mask, Core.Buffer<T> y) =>

@@ -137,7 +137,10 @@ public sealed class TrainingDivergedException : Exception
     /// <param name="completed">The epochs completed before the divergence.</param>
     public TrainingDivergedException(int epoch, int batch, double loss, DivergenceReason reason, string detail, IReadOnlyList<EpochResult> completed)
         : base($"Training diverged: {detail} at epoch {epoch}, batch {batch}. " +
-               "Lower the learning rate, clip gradients (clipNorm), or check the data for NaN or huge values.")
+               "Likelier causes, in order: a loss that does not match the last layer (BinaryCrossEntropy and CategoricalCrossEntropy take " +
+               "probabilities from a Sigmoid or Softmax last layer; the *WithLogits and SoftmaxCrossEntropy losses take logits, with no last activation); " +
+               "a learning rate too high for the optimizer (lower it, or clip gradients with clipNorm); " +
+               "data out of range (features far from [0, 1] or unstandardised, targets outside the loss's range, NaN or huge values).")
     {
         Epoch = epoch;
         Batch = batch;
