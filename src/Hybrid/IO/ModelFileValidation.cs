@@ -82,6 +82,7 @@ static class ModelFileValidation
                 foreach (var (name, rows, cols, _) in g.rule.Parameters(width))
                     values[$"{i}.{name}"] = Tensor(path, tensors, $"{i}.{name}", rows == 1 && name == "bias" ? [cols] : [rows, cols], allowNonFinite,
                         t => ToMatrix(t, rows, cols)); // a one-row bias is stored [n], as PyTorch stores biases
+                foreach (var (name, _, _, _) in g.rule.Parameters(width)) used.Add($"{i}.{name}");
                 width = g.rule.Outputs(width);
             }
 
