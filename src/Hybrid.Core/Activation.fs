@@ -81,6 +81,7 @@ module ActivationRules =
             e / ('T.One + e)
 
     /// dx = dy where x > 0, else slope·dy (slope 0: ReLU; α: leaky ReLU), a vector at a time.
+    [<OptimizedFromFirstCall>]
     let private kinked<'T
         when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
         (slope: 'T)
@@ -123,6 +124,7 @@ module ActivationRules =
         override _.Name = "relu"
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Forward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, x: ReadOnlySpan<'T>, y: Span<'T>)
@@ -130,6 +132,7 @@ module ActivationRules =
             TensorPrimitives.Max(x.Slice(0, m * n), 'T.Zero, y)
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Backward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, x: ReadOnlySpan<'T>, _y: ReadOnlySpan<'T>, dy: ReadOnlySpan<'T>, dx: Span<'T>)
@@ -143,6 +146,7 @@ module ActivationRules =
         override _.Name = $"leakyRelu {alpha}"
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Forward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, x: ReadOnlySpan<'T>, y: Span<'T>)
@@ -150,6 +154,7 @@ module ActivationRules =
             kinked (Tensor.ofFloat<'T> alpha) false (x.Slice(0, m * n)) x y
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Backward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, x: ReadOnlySpan<'T>, _y: ReadOnlySpan<'T>, dy: ReadOnlySpan<'T>, dx: Span<'T>)
@@ -163,6 +168,7 @@ module ActivationRules =
         override _.Name = "sigmoid"
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Forward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, x: ReadOnlySpan<'T>, y: Span<'T>)
@@ -170,6 +176,7 @@ module ActivationRules =
             TensorPrimitives.Sigmoid(x.Slice(0, m * n), y)
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Backward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, _x: ReadOnlySpan<'T>, y: ReadOnlySpan<'T>, dy: ReadOnlySpan<'T>, dx: Span<'T>)
@@ -187,6 +194,7 @@ module ActivationRules =
         override _.Name = "tanh"
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Forward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, x: ReadOnlySpan<'T>, y: Span<'T>)
@@ -194,6 +202,7 @@ module ActivationRules =
             TensorPrimitives.Tanh(x.Slice(0, m * n), y)
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Backward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, _x: ReadOnlySpan<'T>, y: ReadOnlySpan<'T>, dy: ReadOnlySpan<'T>, dx: Span<'T>)
@@ -210,6 +219,7 @@ module ActivationRules =
         override _.Name = "softplus"
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Forward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, x: ReadOnlySpan<'T>, y: Span<'T>)
@@ -236,6 +246,7 @@ module ActivationRules =
                 i <- i + 1
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Backward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, x: ReadOnlySpan<'T>, _y: ReadOnlySpan<'T>, dy: ReadOnlySpan<'T>, dx: Span<'T>)
@@ -250,6 +261,7 @@ module ActivationRules =
         override _.Name = "silu"
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Forward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, x: ReadOnlySpan<'T>, y: Span<'T>)
@@ -259,6 +271,7 @@ module ActivationRules =
             TensorPrimitives.Multiply(ro (y.Slice(0, m * n)), x, y)
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Backward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, x: ReadOnlySpan<'T>, y: ReadOnlySpan<'T>, dy: ReadOnlySpan<'T>, dx: Span<'T>)
@@ -295,6 +308,7 @@ module ActivationRules =
         override _.Elementwise = false
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Forward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, x: ReadOnlySpan<'T>, y: Span<'T>)
@@ -316,6 +330,7 @@ module ActivationRules =
                     y[j * m + i] <- y[j * m + i] / sum
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Backward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, _x: ReadOnlySpan<'T>, y: ReadOnlySpan<'T>, dy: ReadOnlySpan<'T>, dx: Span<'T>)
@@ -354,6 +369,7 @@ module ActivationRules =
         // the user's function.
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Forward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, x: ReadOnlySpan<'T>, y: Span<'T>)
@@ -362,6 +378,7 @@ module ActivationRules =
                 y[i] <- 'T.CreateTruncating(f.Invoke(Double.CreateTruncating x[i]))
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Backward<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, n: int, x: ReadOnlySpan<'T>, y: ReadOnlySpan<'T>, dy: ReadOnlySpan<'T>, dx: Span<'T>)

@@ -50,6 +50,7 @@ module ObjectiveRules =
         Math.Max(Tensor.toFloat ('T.Log p), logFloor)
 
     /// mean((p − t)²); d/dp = 2(p − t) / (m·k).
+    [<OptimizedFromFirstCall>]
     let private meanSquaredErrorKernel<'T
         when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
         (m: int, k: int, p: ReadOnlySpan<'T>, t: ReadOnlySpan<'T>, g: Span<'T>)
@@ -81,6 +82,7 @@ module ObjectiveRules =
 
     /// −mean(t·ln p + (1 − t)·ln(1 − p)) on probabilities, each log clamped at −100 (PyTorch);
     /// d/dp = (p − t) / max(p(1 − p), 1e-12) / (m·k), PyTorch's rule, finite at p = 0 and 1.
+    [<OptimizedFromFirstCall>]
     let private binaryCrossEntropyKernel<'T
         when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
         (m: int, k: int, p: ReadOnlySpan<'T>, t: ReadOnlySpan<'T>, g: Span<'T>)
@@ -117,6 +119,7 @@ module ObjectiveRules =
 
     /// mean(softplus(z) − t·z) on logits z (p = σ(z)), finite for any z; d/dz = (σ(z) − t) / (m·k).
     /// Predictions are σ(z).
+    [<OptimizedFromFirstCall>]
     let private binaryCrossEntropyWithLogitsKernel<'T
         when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
         (m: int, k: int, z: ReadOnlySpan<'T>, t: ReadOnlySpan<'T>, g: Span<'T>)
@@ -157,6 +160,7 @@ module ObjectiveRules =
     /// −(1/m) Σ t ⊙ logSoftmax(z) on logits (rows of targets may be any non-negative distribution);
     /// d/dz = (softmax(z) ⊙ Σⱼtⱼ − t) / m. Each row is shifted by its maximum, so exp never overflows.
     /// Predictions are the softmax of each row.
+    [<OptimizedFromFirstCall>]
     let private softmaxCrossEntropyKernel<'T
         when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
         (m: int, k: int, z: ReadOnlySpan<'T>, t: ReadOnlySpan<'T>, g: Span<'T>)
@@ -212,6 +216,7 @@ module ObjectiveRules =
 
     /// −(1/m) Σ t ⊙ ln p on probabilities (a Softmax last layer), each log clamped at −100 as the binary
     /// cross-entropy's; d/dp = −t / max(p, 1e-12) / m.
+    [<OptimizedFromFirstCall>]
     let private categoricalCrossEntropyKernel<'T
         when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
         (m: int, k: int, p: ReadOnlySpan<'T>, t: ReadOnlySpan<'T>, g: Span<'T>)
