@@ -53,6 +53,7 @@ public class ExportTests(TrainedModels trained, ITestOutputHelper output)
         .Dense(12, Activation.LeakyReLU(0.2))
         .Dense(10, Activation.Softplus)
         .Dense(8, Activation.ReLU)
+        .Dense(7, Activation.SiLU)
         .Dense(6, Activation.Softmax)
         .Dense(outputs)
         .Compile(loss, Optimizer.Adam(), seed: 5);
@@ -84,6 +85,21 @@ public class ExportTests(TrainedModels trained, ITestOutputHelper output)
         }
 
         File.Delete(path);
+    }
+
+    [Fact]
+    public void A_user_defined_activation_is_refused_naming_the_layer_and_the_file_is_not_written()
+    {
+        static double Sigma(double v) => 1 / (1 + Math.Exp(-v));
+        var swish = Activation.Custom("OnnxTestSwish", v => v * Sigma(v), (v, f) => Sigma(v) + f * (1 - Sigma(v)));
+        var model = Network.Sequential(4).Dense(3, swish).Dense(2).Compile(Loss.SoftmaxCrossEntropy, Optimizer.Adam(), seed: 1);
+        var path = Fixtures.TempFile(".onnx");
+
+        var error = Assert.Throws<NotSupportedException>(() => model.ExportOnnx(path));
+
+        Assert.Contains("layer 1", error.Message);
+        Assert.Contains("OnnxTestSwish", error.Message);
+        Assert.False(File.Exists(path), "nothing is written for a model that cannot be exported");
     }
 
     [Fact]

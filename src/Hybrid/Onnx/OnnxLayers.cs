@@ -49,6 +49,12 @@ static class OnnxLayers
             // Hybrid's softmax normalises each row of [N, C]. Axis 1 says so under both the opset-13 meaning (one axis)
             // and the older one (the input coerced to 2-D at the axis), and is what torch.nn.Softmax(dim=1) exports.
             case { IsSoftmax: true }: graph.Node("Softmax", index, [graph.Current], GraphWriter.Int("axis", 1), output); break;
+            case { IsSiLU: true }:
+                // x·σ(x): ONNX 17 has no SiLU op; torch.onnx.export writes nn.SiLU the same way.
+                var x = graph.Current;
+                graph.Node("Sigmoid", index, [x]);
+                graph.Node("Mul", index, [x, graph.Current], output: output);
+                break;
             case ActivationFunction.LeakyReLU leaky:
                 graph.Node("LeakyRelu", index, [graph.Current], GraphWriter.Float("alpha", (float)leaky.alpha), output);
                 break;
@@ -59,7 +65,7 @@ static class OnnxLayers
 
     static NotSupportedException Unmapped(int index, string description) =>
         new(string.Create(CultureInfo.InvariantCulture,
-            $"ExportOnnx: layer {index} ({description}) has no ONNX form; ONNX export covers Linear (Gemm), ReLU, Sigmoid, Tanh, LeakyReLU, Softplus, Softmax and Dropout (left out at inference)."));
+            $"ExportOnnx: layer {index} ({description}) has no ONNX form; ONNX export covers Linear (Gemm), ReLU, Sigmoid, Tanh, LeakyReLU, Softplus, SiLU (Sigmoid and Mul), Softmax and Dropout (left out at inference); a user-defined activation or layer has no ONNX form."));
 }
 
 /// <summary>Builds a straight-line ONNX graph: nodes appended in order, each reading the previous one's output.</summary>
