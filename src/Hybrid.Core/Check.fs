@@ -32,6 +32,10 @@ module Check =
 
     let private shapeText (m: Matrix<float>) = $"{m.RowCount}×{m.ColumnCount}"
 
+    /// 2.8e-17 rather than .NET's 2.8e-017.
+    let private sci (x: float) =
+        x.ToString("0.0e+0", Globalization.CultureInfo.InvariantCulture)
+
     let private pass exercise message =
         {
             Exercise = exercise
@@ -104,13 +108,13 @@ module Check =
 
                         if constant && abs (r + 1.0) < 1e-6 then
                             " It is the right value with the wrong sign."
-                        elif constant && abs r > 1e-12 then
+                        elif constant && ratios.Length > 1 && abs r > 1e-12 then
                             $" Every element is %.6g{r} times the right one: a constant factor (a 1/n, a 2) is off."
                         else
                             ""
 
             Error
-                $"{what}[{wi}, {wj}] is %.6g{a}, expected %.6g{e} (error %.2e{worst}, tolerance %.0e{tolerance}).{hint}"
+                $"{what} at [{wi}, {wj}] is %.6g{a}, expected %.6g{e} (error {sci worst}, tolerance {sci tolerance}).{hint}"
 
     /// Checks a gradient worked out by hand: `answer[k]` should be ∂f/∂inputs[k] at `inputs`, for a scalar function
     /// f. The expected gradient comes from central finite differences (step 1e-6); each answer must have its input's
@@ -135,7 +139,7 @@ module Check =
                 let n = inputs |> Array.sumBy (fun x -> x.RowCount * x.ColumnCount)
                 pass exercise $"the gradient matches central finite differences in all {n} partial derivatives"
             else
-                fail exercise (String.Join("; ", faults))
+                fail exercise (String.Join(" ", faults))
 
     /// Checks a backward rule (an op made with Graph.op, or any function of nodes) with GradientCheck.check at
     /// `inputs`, and names the worst element when it disagrees with finite differences.
@@ -145,11 +149,11 @@ module Check =
         if r.Passed then
             pass
                 exercise
-                $"backward agrees with finite differences (max error %.1e{r.MaxError}, {r.Checked} derivatives)"
+                $"backward agrees with finite differences (max error {sci r.MaxError}, {r.Checked} derivatives)"
         else
             fail
                 exercise
-                $"backward gives %.6g{r.Analytic} for input {r.Input}[{r.Row}, {r.Col}], finite differences give %.6g{r.Numeric} (error %.2e{r.MaxError}); look at the local derivative of the op that feeds it"
+                $"backward gives %.6g{r.Analytic} for input {r.Input}[{r.Row}, {r.Col}], finite differences give %.6g{r.Numeric} (error {sci r.MaxError}); look at the local derivative of the op that feeds it"
 
     /// Checks a computed matrix against the expected one: same shape, every element within `tolerance` in the
     /// error |a − e| / max(1, |a|, |e|).
@@ -159,7 +163,7 @@ module Check =
         | None ->
             match compare "the answer" tolerance expected answer with
             | Ok worst ->
-                pass exercise $"all {expected.RowCount * expected.ColumnCount} values agree (max error %.1e{worst})"
+                pass exercise $"all {expected.RowCount * expected.ColumnCount} values agree (max error {sci worst})"
             | Error fault -> fail exercise fault
 
     /// Checks a matrix's shape: rows × cols.
