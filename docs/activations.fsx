@@ -3,13 +3,18 @@
 title: Activation functions
 category: The course
 categoryindex: 2
-index: 6
+index: 8
 ---
 *)
 (*** hide ***)
 #load "../tests/Hybrid.Examples/References.fsx"
 (**
 # Activation functions and their derivatives
+*)
+(*** hide ***)
+Hybrid.Examples.Course.Notation
+(*** include-it-raw ***)
+(**
 
 Without a non-linear activation between them, stacked dense layers collapse into one linear map. The activation's
 *derivative* matters as much as its shape: backpropagation multiplies by it at every layer, so where it is close to
@@ -51,7 +56,12 @@ let valuesAndDerivatives (f: Node<float> -> Node<float>) =
 let curves = [ for name, f in activations -> name, valuesAndDerivatives f ]
 (*** hide ***)
 Chart
-    .Lines([ for name, (y, _) in curves -> Series(name, xs, y) ], "x", "f(x)", zeroY = false)
+    .Lines(
+        [ for name, (y, _) in curves -> Series(name, xs, y) ],
+        "x",
+        "f(x)",
+        zeroY = false
+    )
     .WithSize(480, 300)
     .ToHtml("activation-functions", "The five activations on [−6, 6].")
 (*** include-it-raw ***)
@@ -64,8 +74,10 @@ Chart
 (**
 What to read in them:
 
-* **sigmoid**'s derivative peaks at ¼: ten sigmoid layers shrink a gradient by at least 4¹⁰ ≈ 10⁶. Its output is
-  never negative, so it is not centred on zero. It remains the right choice for a probability at the output.
+* **sigmoid**'s derivative peaks at ¼: through ten sigmoid layers the slopes alone contribute a factor of at most
+  $4^{-10} \approx 10^{-6}$ to a gradient. The weights multiply in too, one matrix per layer (the δ rule of
+  [Backpropagation](backpropagation.html)), so large weights can offset it, but only by pushing the units towards
+  saturation, where the slope is far below ¼. Its output is never negative, so it is not centred on zero. It remains the right choice for a probability at the output.
 * **tanh** is a rescaled sigmoid (tanh x = 2σ(2x) − 1), centred on zero with derivative 1 at 0, but it saturates
   just as surely for |x| > 3.
 * **ReLU** does not saturate for x > 0 (derivative exactly 1) and costs one comparison; a unit whose input is always

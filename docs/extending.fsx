@@ -112,7 +112,10 @@ Chart
         )
     )
     .WithSize(480, 280)
-    .ToHtml("swish", "Swish and its derivative: the backward pass (line) and finite differences (points) coincide.")
+    .ToHtml(
+        "swish",
+        "Swish and its derivative: the backward pass (line) and finite differences (points) coincide."
+    )
 (*** include-it-raw ***)
 (**
 To make a new op available to the graph, add it to the core next to its relatives (an `Ops.*.fs` file), give it a

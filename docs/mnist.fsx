@@ -3,13 +3,18 @@
 title: MNIST end to end
 category: The course
 categoryindex: 2
-index: 9
+index: 15
 ---
 *)
 (*** hide ***)
 #load "../tests/Hybrid.Examples/References.fsx"
 (**
 # MNIST end to end
+*)
+(*** hide ***)
+Hybrid.Examples.Course.Notation
+(*** include-it-raw ***)
+(**
 
 The classic pipeline of the courses: load and preprocess the data, build the model, compile it, train it, evaluate
 it, and look at what it gets wrong.
@@ -31,7 +36,11 @@ let mnist = Mnist.Load()
 let struct (validation, train) = mnist.Train.StratifiedSplit(0.1, seed = 1)
 
 printfn
-    $"training %d{train.Count}, validation %d{validation.Count}, test %d{mnist.Test.Count} images of %d{train.FeatureCount} pixels"
+    "%s"
+    (
+        $"training %d{train.Count}, validation %d{validation.Count}, "
+        + $"test %d{mnist.Test.Count} images of %d{train.FeatureCount} pixels"
+    )
 (*** include-output ***)
 (**
 ## Build and compile
@@ -49,7 +58,12 @@ let model =
         .Dense(256, Activation.ReLU)
         .Dropout(0.2)
         .Dense(10)
-        .Compile(Loss.SoftmaxCrossEntropy, Optimizer.Adam 0.001, Schedule.Cosine epochs, seed = 1)
+        .Compile(
+            Loss.SoftmaxCrossEntropy,
+            Optimizer.Adam 0.001,
+            Schedule.Cosine epochs,
+            seed = 1
+        )
 
 printfn "%s" (model.Summary().ToString())
 (*** include-output ***)
@@ -70,7 +84,12 @@ let history =
 
 for e in history.Epochs do
     printfn
-        $"epoch %d{e.Epoch}: loss %.4f{e.Loss}, validation accuracy %.2f{100.0 * e.ValidationAccuracy.Value}%%, %.1f{e.Seconds} s"
+        "%s"
+        (
+            $"epoch %d{e.Epoch}: loss %.4f{e.Loss}, "
+            + $"validation accuracy %.2f{100.0 * e.ValidationAccuracy.Value}%%, "
+            + $"%.1f{e.Seconds} s"
+        )
 (*** include-output ***)
 (*** hide ***)
 Chart
@@ -98,7 +117,10 @@ printfn $"test accuracy %.2f{100.0 * test.Accuracy}%%, loss %.4f{test.Loss}"
 TrainingCharts
     .ConfusionMatrix(test)
     .WithSize(360, 360)
-    .ToHtml("mnist-confusion", "Confusion matrix on the test set: true digit down, predicted digit across.")
+    .ToHtml(
+        "mnist-confusion",
+        "Confusion matrix on the test set: true digit down, predicted digit across."
+    )
 (*** include-it-raw ***)
 (**
 The diagonal holds the correct answers; the largest numbers off it are the model's favourite confusions. The

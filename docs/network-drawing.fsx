@@ -3,13 +3,18 @@
 title: A network drawn from its weights
 category: The course
 categoryindex: 2
-index: 5
+index: 7
 ---
 *)
 (*** hide ***)
 #load "../tests/Hybrid.Examples/References.fsx"
 (**
 # A network drawn from its weight matrices
+*)
+(*** hide ***)
+Hybrid.Examples.Course.Notation
+(*** include-it-raw ***)
+(**
 
 The textbook picture of a network, circles joined by lines, is a drawing of its weight matrices: a dense layer
 with weights W (outputs × inputs) is a complete bipartite graph, and W[j, i] is the edge from input i to unit j.
@@ -43,27 +48,67 @@ let weights = [ for p in xorNet.Parameters -> p.Key, p.Value.ToArray() ]
 Figure.Html(
     "xor-network",
     Drawing.Network(xorNet),
-    "The trained 2-2-1 XOR network: blue edges are positive weights, red negative; width and opacity follow magnitude."
+    "The trained 2-2-1 XOR network: blue edges are positive weights, red negative; width and opacity "
+    + "follow magnitude; b is each unit's bias."
 )
 (*** include-it-raw ***)
 (**
-What each unit computes on the four cases (x₁, x₂ → hidden units → output), rounded:
-*)
-let truthTable =
-    let x = ToyData.Xor().Features()
-    let outputs = xorNet.LayerOutputs x
+## The forward pass, worked out from W and b
 
-    [
-        for i in 0..3 ->
-            (x[i, 0], x[i, 1]),
-            (System.Math.Round(float (outputs[1][i, 0]), 2), System.Math.Round(float (outputs[1][i, 1]), 2)),
-            System.Math.Round(float (outputs[3][i, 0]), 2)
-    ]
-(*** include-value: truthTable ***)
+The drawing shows the weights, but a unit's output depends on its bias just as much: hidden unit $j$ computes
+$a_j = \sigma(w_{j1} x_1 + w_{j2} x_2 + b_j)$, and the sign of $w_j \cdot x + b_j$ decides which side of its line
+a case falls on. In matrix form, with the samples as rows and Hybrid's $W$ stored outputs × inputs:
+
+$$
+A^{(1)} = \sigma\!\left(X W^{(1)\top} + \mathbf{1} b^{(1)}\right), \qquad
+\hat y = \sigma\!\left(A^{(1)} W^{(2)\top} + \mathbf{1} b^{(2)}\right).
+$$
+
+Written out with the trained parameters, and compared with what the model itself computes:
+*)
+let ofKind (suffix: string) =
+    [| for p in xorNet.Parameters do
+           if p.Key.EndsWith suffix then
+               p.Value.Map(float) |]
+
+let W1, W2 = (ofKind ".weight")[0], (ofKind ".weight")[1]
+let b1, b2 = (ofKind ".bias")[0], (ofKind ".bias")[1]
+let X4 = ToyData.Xor().Features().Map(float)
+let sigma (m: MathNet.Numerics.LinearAlgebra.Matrix<float>) =
+    m.Map(fun v -> 1.0 / (1.0 + exp -v))
+
+let ones4 = MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.Dense(4, 1, 1.0)
+let Z1 = X4 * W1.Transpose() + ones4 * b1
+let A1 = sigma Z1
+let Z2 = A1 * W2.Transpose() + ones4 * b2
+let byHand = sigma Z2
+let modelOutput = xorNet.Predict(ToyData.Xor()).Probabilities.Map(float)
+Hybrid.Core.Check.close "forward pass by hand" 1e-5 modelOutput byHand
+|> Hybrid.Core.Check.orFail
+|> printfn "%O"
+(*** include-output ***)
 (**
-Each hidden unit is a logic gate whose boundary is one line through the square, and the output unit combines the
-two gates; the large weights make the sigmoids nearly steps.
-Reading the signs and sizes of the edges in the drawing gives the same gates as the table.
+Each case through the network: the hidden units' pre-activations $z = w \cdot x + b$ (their sign is the gate),
+their outputs, and the output unit's:
+*)
+let round2 (v: float) = v.ToString("0.00")
+
+Hybrid.Examples.Course.Table(
+    [| "x₁, x₂"; "z₁"; "z₂"; "a₁"; "a₂"; "ŷ" |],
+    [ for i in 0..3 ->
+          [| $"{X4[i, 0]}, {X4[i, 1]}"
+             round2 Z1[i, 0]
+             round2 Z1[i, 1]
+             round2 A1[i, 0]
+             round2 A1[i, 1]
+             round2 byHand[i, 0] |] ]
+)
+(*** include-it-raw ***)
+(**
+Each hidden unit is a logic gate whose boundary is the line $w_j \cdot x + b_j = 0$ through the square, and the
+output unit combines the two gates; the large weights make the sigmoids nearly steps. The edges alone do not
+reveal the gates: the biases, written beside the units in the drawing, shift each line, and it is the signs of
+the $z$ columns above (weights and bias together) that say which cases each unit turns on.
 
 ## A small MNIST network
 
@@ -81,13 +126,20 @@ let small =
         .Compile(Loss.SoftmaxCrossEntropy, Optimizer.Adam 0.001, seed = 1)
 
 small.Fit(mnist.Train, epochs = 1, batchSize = 64) |> ignore
-printfn $"784-16-10 after one epoch: test accuracy %.2f{100.0 * small.Evaluate(mnist.Test).Accuracy}%%"
+
+printfn
+    "%s"
+    (
+        $"784-16-10 after one epoch: test accuracy "
+        + $"%.2f{100.0 * small.Evaluate(mnist.Test).Accuracy}%%"
+    )
 (*** include-output ***)
 (*** hide ***)
 Figure.Html(
     "mnist-network",
-    Drawing.Network(small, maxEdgesPerLayer = 1500),
-    "784-16-10 on MNIST: the input layer as the 28 × 28 image, the 1,500 strongest input weights, every hidden-to-output weight."
+    Drawing.Network(small, maxEdgesPerLayer = 1500, outputLabels = [ for d in 0..9 -> string d ]),
+    "784-16-10 on MNIST: the input layer as the 28 × 28 image, the 1,500 strongest input weights, "
+    + "every hidden-to-output weight; each output unit is labelled with its digit."
 )
 (*** include-it-raw ***)
 (**

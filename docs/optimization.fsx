@@ -3,13 +3,18 @@
 title: Optimization
 category: The course
 categoryindex: 2
-index: 8
+index: 12
 ---
 *)
 (*** hide ***)
 #load "../tests/Hybrid.Examples/References.fsx"
 (**
 # Optimization: batches, optimizers and schedules
+*)
+(*** hide ***)
+Hybrid.Examples.Course.Notation
+(*** include-it-raw ***)
+(**
 
 Training is gradient descent on the loss. Three choices shape it: how many samples each gradient is estimated from
 (the batch size), how a step is made from the gradients (the optimizer), and how the step size changes over time
@@ -32,7 +37,9 @@ let moons = ToyData.Moons(400, noise = 0.15, seed = 2)
 // Trains a model and returns its loss on the whole training set after each epoch.
 let lossAfterEachEpoch (net: Model) (data: Dataset) epochs batch =
     [|
-        for e in net.Fit(data, epochs = epochs, batchSize = batch, validation = data).Epochs -> e.ValidationLoss.Value
+        for e in
+            net.Fit(data, epochs = epochs, batchSize = batch, validation = data).Epochs ->
+            e.ValidationLoss.Value
     |]
 
 let moonsNet (optimizer: Optimizer) =
@@ -44,12 +51,16 @@ let moonsNet (optimizer: Optimizer) =
 
 let batches =
     [ "batch (400)", 400; "mini-batch (32)", 32; "stochastic (1)", 1 ]
-    |> List.map (fun (name, size) -> Series.Of(name, lossAfterEachEpoch (moonsNet (Optimizer.Sgd 0.05)) moons 40 size))
+    |> List.map (fun (name, size) ->
+        Series.Of(name, lossAfterEachEpoch (moonsNet (Optimizer.Sgd 0.05)) moons 40 size))
 (*** hide ***)
 Chart
     .Lines(batches, "epoch", "loss on the whole set", logY = true)
     .WithSize(480, 280)
-    .ToHtml("batch-sizes", "SGD (learning rate 0.05) with three batch sizes: loss after each epoch (log scale).")
+    .ToHtml(
+        "batch-sizes",
+        "SGD (learning rate 0.05) with three batch sizes: loss after each epoch (log scale)."
+    )
 (*** include-it-raw ***)
 (**
 Per epoch, smaller batches win because they take more steps for the same pass over the data; the price is noise,
@@ -87,25 +98,36 @@ let runs = [ for name, o in optimizers -> name, mnistLoss o ]
 
 (*** hide ***)
 Chart
-    .Lines([ for name, (losses, _) in runs -> Series.Of(name, losses) ], "epoch", "training loss", logY = true)
+    .Lines(
+        [ for name, (losses, _) in runs -> Series.Of(name, losses) ],
+        "epoch",
+        "training loss",
+        logY = true
+    )
     .WithSize(480, 300)
-    .ToHtml("optimizers", "Training loss per epoch of five optimizers on 10,000 MNIST images (log scale).")
+    .ToHtml(
+        "optimizers",
+        "Training loss per epoch of five optimizers on 10,000 MNIST images (log scale)."
+    )
 (*** include-it-raw ***)
 (**
 The optimizers ranked by their final training loss, with their test accuracy (%) after the ten epochs:
 *)
 let ranking =
     [
-        for name, (losses, accuracy) in runs -> name, Array.last losses, System.Math.Round(100.0 * accuracy, 2)
+        for name, (losses, accuracy) in runs ->
+            name, Array.last losses, System.Math.Round(100.0 * accuracy, 2)
     ]
     |> List.sortBy (fun (_, loss, _) -> loss)
 (*** include-value: ranking ***)
 (**
 Momentum accumulates a velocity and so keeps moving along directions where the gradient is consistent; Nesterov
 evaluates the gradient a step ahead; RMSProp divides each weight's step by a running root-mean-square of its
-gradients, and Adam combines both ideas with bias correction. Which one wins depends on the learning rates as much
-as on the method: the adaptive ones (RMSProp, Adam) are the least sensitive to the choice, which is why Adam at
-0.001 is the usual default.
+gradients, and Adam combines both ideas with bias correction. Which one wins here depends on the learning rates as much
+as on the method: each ran at one rate, and the ranking above is that of those five (method, rate) pairs, not of
+the methods. Adam at 0.001 is a common default because its step is about the learning rate in every coordinate
+whatever the gradient's scale, not because it wins every race; the update rules, and a learning-rate sweep of each
+method, are on the page [Optimizers](optimizers.html).
 
 ## Learning-rate schedules
 
@@ -142,7 +164,10 @@ let schedules =
 Chart
     .Lines(schedules, "epoch", "learning rate")
     .WithSize(480, 300)
-    .ToHtml("schedules", "The learning rate per epoch under six schedules, from a base rate of 0.1.")
+    .ToHtml(
+        "schedules",
+        "The learning rate per epoch under six schedules, from a base rate of 0.1."
+    )
 (*** include-it-raw ***)
 (**
 From the command line the same schedules are `--schedule step:10:0.5`, `exponential:0.9`, `cosine`, `warmup:5:cosine`

@@ -10,12 +10,20 @@ index: 2
 #load "../tests/Hybrid.Examples/References.fsx"
 (**
 # The perceptron, and why XOR needs a hidden layer
+*)
+(*** hide ***)
+Hybrid.Examples.Course.Notation
+(*** include-it-raw ***)
+(**
 
-Rosenblatt's perceptron (1958) is one neuron with a hard threshold: it outputs 1 when w·x + b > 0 and 0 otherwise.
-Its decision boundary, w·x + b = 0, is a straight line. It learns by a simple rule: for each example it gets wrong,
+Rosenblatt's perceptron (1958) is one neuron with a hard threshold: it outputs 1 when $w \cdot x + b \ge 0$ and
+0 otherwise (Hybrid's `Activations.step` is 1 at 0). Its decision boundary, $w \cdot x + b = 0$, is a straight
+line. It learns by a simple rule: for each example it gets wrong,
 move the weights towards the right answer,
 
-w ← w + η (y − ŷ) x,  b ← b + η (y − ŷ).
+$$
+w \leftarrow w + \eta\, (y - \hat y)\, x, \qquad b \leftarrow b + \eta\, (y - \hat y).
+$$
 
 When the two classes can be separated by a line, the rule finds one in a finite number of steps (the perceptron
 convergence theorem). When they cannot, it never settles.
@@ -33,16 +41,22 @@ open Hybrid.Charts
 // Outputs 0 or 1 for each row of x: step(x·wᵀ + b).
 let perceive (w: Matrix<float>) (b: Matrix<float>) (x: Matrix<float>) =
     let z =
-        Linalg.addRowVector (Linalg.matmulWith false true (Graph.constant x) (Graph.constant w)) (Graph.constant b)
+        Linalg.addRowVector
+            (Linalg.matmulWith false true (Graph.constant x) (Graph.constant w))
+            (Graph.constant b)
 
     (Activations.step z).Value
 
-// Rosenblatt's rule, one example at a time; returns the weights, bias and mistakes per epoch.
+// Rosenblatt's rule, one example at a time; returns the weights, bias and mistakes per
+// epoch.
 let trainPerceptron (data: Dataset) epochs (eta: float) =
     let x = data.Features().Map(float)
     let y = data.Labels
     let w = Matrix<float>.Build.Dense(1, 2)
-    let b = Matrix<float>.Build.Dense(1, 1)
+    // A start of −0.1, not 0: with η = 0.5 and inputs 0 or 1, w·x + b is then −0.1 plus
+    // a multiple of 0.5, never exactly 0, so the boundary cannot pass through a training
+    // point (where ≥ would decide it).
+    let b = Matrix<float>.Build.Dense(1, 1, -0.1)
     let mistakes = ResizeArray<float>()
 
     for _ in 1..epochs do
@@ -99,7 +113,8 @@ let perceptronCharts =
     [
         for name, data, (w, b, _) in trained ->
             let f a c =
-                (perceive w b (Matrix<float>.Build.DenseOfRowArrays([| [| a; c |] |])))[0, 0]
+                let point = Matrix<float>.Build.DenseOfRowArrays([| [| a; c |] |])
+                (perceive w b point)[0, 0]
 
             boundary f data name
     ]
@@ -188,11 +203,48 @@ let handLosses =
     |]
 
 let handOutputs = forward().Sigmoid().Value
-printfn $"loss %.3f{handLosses[0]} at the first step, %.4f{handLosses[handLosses.Length - 1]} at step 400"
+let lastLoss = handLosses[handLosses.Length - 1]
+printfn $"loss %.3f{handLosses[0]} at the first step, %.4f{lastLoss} at step 400"
 (*** include-output ***)
 (*** include-value: handOutputs ***)
 (**
 The four outputs are again near 0, 1, 1, 0.
+
+## Exercise: a perceptron for NAND
+
+<section class="exercise">
+
+NAND (1 unless both inputs are 1) is separable by a line, so the perceptron rule must learn it. Build its truth
+table with `Dataset.FromBinaryLabels`, train `trainPerceptron` on it, and have `Check.accuracy` grade the trained
+perceptron on the four cases (target: all four). One epoch is not enough:
+
+</section>
+*)
+let nand =
+    Dataset.FromBinaryLabels(
+        Matrix<float32>.Build.DenseOfRowArrays(
+            [| [| 0f; 0f |]; [| 0f; 1f |]; [| 1f; 0f |]; [| 1f; 1f |] |]
+        ),
+        [| 1; 1; 1; 0 |]
+    )
+
+let accuracyOf (w, b, _) =
+    let out = perceive w b (nand.Features().Map(float))
+    [ for i in 0..3 -> if int out[i, 0] = nand.Labels[i] then 1.0 else 0.0 ]
+    |> List.average
+
+printfn "%O" (Check.accuracy "NAND" 1.0 (accuracyOf (trainPerceptron nand 1 0.5)))
+(*** include-output ***)
+(**
+<details class="solution"><summary>Solution (the build runs it, and Check passes it)</summary>
+
+Ten epochs; the rule converges because NAND is linearly separable.
+*)
+let tenEpochs = trainPerceptron nand 10 0.5
+printfn "%O" (Check.accuracy "NAND" 1.0 (accuracyOf tenEpochs) |> Check.orFail)
+(*** include-output ***)
+(**
+</details>
 
 The [next page](logistic-regression.html) opens up how such a network is trained: logistic regression, written as
 a computational graph.

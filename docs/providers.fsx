@@ -56,7 +56,9 @@ let results = Hybrid.Examples.ChoosingProviders.Compare(20000)
 let table =
     [
         for struct (provider, accuracy, seconds) in results ->
-            provider, System.Math.Round(seconds, 3), System.Math.Round(100.0 * accuracy, 2)
+            provider,
+            System.Math.Round(seconds, 3),
+            System.Math.Round(100.0 * accuracy, 2)
     ]
 (*** include-value: table ***)
 (*** hide ***)
@@ -68,7 +70,10 @@ Hybrid.Charts.Chart
         "seconds for the epoch"
     )
     .WithSize(360, 240)
-    .ToHtml("provider-times", "One epoch of 784-128-10 on 20,000 images, per provider (lower is faster).")
+    .ToHtml(
+        "provider-times",
+        "One epoch of 784-128-10 on 20,000 images, per provider (lower is faster)."
+    )
 (*** include-it-raw ***)
 (**
 The accuracies agree to within a few tenths of a point (the providers differ only in rounding, which training
@@ -85,7 +90,9 @@ the same MNIST files, and writes [the full table](benchmarks.html). Its summary,
 /// wrote it), as an HTML table of the named columns (all when none are named); None when the page has no such part.
 let benchmarkTable (heading: string) (columns: string list) =
     let lines =
-        System.IO.File.ReadAllLines(System.IO.Path.Combine(__SOURCE_DIRECTORY__, "benchmarks.md"))
+        System.IO.File.ReadAllLines(
+            System.IO.Path.Combine(__SOURCE_DIRECTORY__, "benchmarks.md")
+        )
 
     match lines |> Array.tryFindIndex (fun l -> l.StartsWith heading) with
     | None -> None

@@ -49,7 +49,12 @@ let hand (points: (float * float) list) =
     :> Collections.Generic.IReadOnlyList<_>
 
 let ink =
-    Strokes.Draw(120, 150, [| hand [ 72, 18; 28, 96; 98, 94 ]; hand [ 80, 48; 78, 140 ] |], thickness = 13.0)
+    Strokes.Draw(
+        120,
+        150,
+        [| hand [ 72, 18; 28, 96; 98, 94 ]; hand [ 80, 48; 78, 140 ] |],
+        thickness = 13.0
+    )
 
 let photo = SyntheticPhoto.Of(ink, seed = 11)
 printfn $"the photo: {photo}"
@@ -78,7 +83,13 @@ let read (features: float32[]) =
 
 let naive = MnistStyle.Naive photo
 let naiveDigit, naiveP = read naive
-printfn $"naive path (grey, resize to 28×28, invert): %d{naiveDigit} with probability %.3f{naiveP}"
+
+printfn
+    "%s"
+    (
+        $"naive path (grey, resize to 28×28, invert): %d{naiveDigit} "
+        + $"with probability %.3f{naiveP}"
+    )
 (*** include-output ***)
 (**
 The naive path squeezes the whole frame into 28 × 28: the digit is small and off-centre, and the paper, inverted,
@@ -86,7 +97,13 @@ is a grey fog brighter where the light was weaker. The MNIST-style path:
 *)
 let steps = MnistStyle.Steps photo
 let digit, p = read steps.Features
-printfn $"MNIST-style path: %d{digit} with probability %.3f{p} (polarity found: {steps.Polarity})"
+
+printfn
+    "%s"
+    (
+        $"MNIST-style path: %d{digit} with probability %.3f{p} "
+        + $"(polarity found: {steps.Polarity})"
+    )
 (*** include-output ***)
 (*** hide ***)
 Figure.Html(
@@ -153,7 +170,8 @@ On 200 such photos of MNIST *test* digits (each with its own paper, light, pen, 
 let labels = mnist.Test.Labels
 
 let photos =
-    Array.Parallel.init 200 (fun i -> SyntheticPhoto.Of(Image.FromSquare(mnist.Test.Sample i), seed = 1000 + i))
+    Array.Parallel.init 200 (fun i ->
+        SyntheticPhoto.Of(Image.FromSquare(mnist.Test.Sample i), seed = 1000 + i))
 
 let accuracy (prepare: Image -> float32[]) =
     let x = Matrix<float32>.Build.DenseOfRowArrays(photos |> Array.Parallel.map prepare)
@@ -163,7 +181,11 @@ let accuracy (prepare: Image -> float32[]) =
     / 200.0
 
 printfn
-    $"naive path %.1f{100.0 * accuracy MnistStyle.Naive}%%, MNIST-style path %.1f{100.0 * accuracy (fun i -> MnistStyle.Prepare i)}%%"
+    "%s"
+    (
+        $"naive path %.1f{100.0 * accuracy MnistStyle.Naive}%%, "
+        + $"MNIST-style path %.1f{100.0 * accuracy (fun i -> MnistStyle.Prepare i)}%%"
+    )
 (*** include-output ***)
 (**
 The same from the command line, for your own files (PNG, JPEG with its EXIF orientation, BMP, GIF), with the
@@ -204,13 +226,21 @@ for name, indices in [ "three", threes; "eight", eights ] do
 
     indices
     |> Array.Parallel.iter (fun i ->
-        ImageFile.Save(Image.FromSquare(train.Sample i), Path.Combine(folder, name, $"{i:D5}.png")))
+        ImageFile.Save(
+            Image.FromSquare(train.Sample i),
+            Path.Combine(folder, name, $"{i:D5}.png")
+        ))
 
 let pictures = Dataset.FromImageFolder(folder, validationSplit = 0.2, seed = 1)
 Directory.Delete(folder, true)
 
 printfn
-    $"classes %A{List.ofSeq pictures.Classes}; %d{pictures.Train.Count} training and %d{pictures.Validation.Count} validation pictures, %d{pictures.Train.TargetCount} target column"
+    "%s"
+    (
+        $"classes %A{List.ofSeq pictures.Classes}; %d{pictures.Train.Count} training and "
+        + $"%d{pictures.Validation.Count} validation pictures, "
+        + $"%d{pictures.Train.TargetCount} target column"
+    )
 (*** include-output ***)
 (**
 One logit and binary cross-entropy on it (the stable form of a sigmoid output with BCE):
@@ -223,10 +253,21 @@ let binary =
         .Compile(Loss.BinaryCrossEntropyWithLogits, Optimizer.Adam 0.001, seed = 1)
 
 let history =
-    binary.Fit(pictures.Train, epochs = 10, batchSize = 64, validation = pictures.Validation)
+    binary.Fit(
+        pictures.Train,
+        epochs = 10,
+        batchSize = 64,
+        validation = pictures.Validation
+    )
+
+let last = history.Epochs[history.Epochs.Count - 1]
 
 printfn
-    $"validation accuracy after %d{history.Epochs.Count} epochs: %.2f{100.0 * history.Epochs[history.Epochs.Count - 1].ValidationAccuracy.Value}%%"
+    "%s"
+    (
+        $"validation accuracy after %d{history.Epochs.Count} epochs: "
+        + $"%.2f{100.0 * last.ValidationAccuracy.Value}%%"
+    )
 (*** include-output ***)
 (*** hide ***)
 Chart

@@ -11,6 +11,12 @@ public class PageTests(Site site) : IClassFixture<Site>
         ["index.html"] = [],
         ["getting-started.html"] = ["csharp-curves"],
         ["graph.html"] = ["expression-graph"],
+        ["losses.html"] = ["loss-gradients"],
+        ["backpropagation.html"] = ["backprop-differences", "backprop-training"],
+        ["symmetry.html"] = ["symmetry"],
+        ["deep-network.html"] = ["deep-gradient-norms", "deep-training"],
+        ["optimizers.html"] = ["optimizer-trajectories", "optimizer-sweep"],
+        ["vectorization.html"] = ["vectorization-times"],
         ["perceptron.html"] = ["perceptron-errors", "perceptron-boundaries", "xor-hidden-boundary"],
         ["logistic-regression.html"] = ["logistic-graph", "logistic-loss", "logistic-boundary"],
         ["hidden-layer.html"] = ["hidden-boundary", "hidden-space"],
@@ -78,7 +84,9 @@ public class PageTests(Site site) : IClassFixture<Site>
             // Every figure on the page is one the test knows, so a new figure gets checked too.
             var present = await tab.Locator("figure[data-figure]").EvaluateAllAsync<string[]>("fs => fs.map(f => f.dataset.figure)");
             Assert.Equal(expected.Order(), present.Order());
-            await tab.ScreenshotAsync(new() { Path = Path.Combine(Site.Screenshots, page.Replace('/', '-').Replace(".html", ".png")), FullPage = true });
+            await Site.AssertFiguresFitAsync(tab, page);
+            await Site.AssertNoRawMathAsync(tab, page);
+            await Site.FullPageScreenshotAsync(tab, page.Replace('/', '-').Replace(".html", ".png"));
             Assert.True(problems.Count == 0, $"{page}:\n" + string.Join("\n", problems));
         }
         finally
@@ -92,6 +100,102 @@ public class PageTests(Site site) : IClassFixture<Site>
     {
         var built = Directory.GetFiles(Site.Folder, "*.html").Select(f => Path.GetFileName(f)).Order();
         Assert.Equal(Figures.Keys.Where(k => !k.Contains('/')).Order(), built);
+        // fsdocs copies its NuGet.config (with package feeds of its own) into the output; build/docs.sh removes it.
+        Assert.False(File.Exists(Path.Combine(Site.Folder, "NuGet.config")), "output/NuGet.config is published");
+        Assert.True(File.Exists(Path.Combine(Site.Folder, "favicon.svg")), "the favicon is missing");
+    }
+
+    [Theory]
+    [MemberData(nameof(Pages))]
+    public async Task At_390_px_the_menu_opens_and_nothing_is_wider_than_the_screen(string page)
+    {
+        var (tab, problems) = await site.OpenAsync(page, width: 390, height: 844);
+        try
+        {
+            var toggle = tab.Locator("#menu-toggle input");
+            Assert.True(await toggle.IsVisibleAsync(), $"{page}: no menu button at 390 px");
+            var menu = tab.Locator("#menu-toggle .menu");
+            Assert.False(await menu.IsVisibleAsync(), $"{page}: the menu is open before it is asked for");
+            await toggle.ClickAsync();
+            await tab.WaitForFunctionAsync(
+                "() => getComputedStyle(document.querySelector('#menu-toggle .menu')).visibility === 'visible'",
+                null, new() { Timeout = 5000 });
+            var links = await tab.Locator("#menu-toggle .menu a.nav-link").CountAsync();
+            Assert.True(links >= Figures.Count - 2, $"{page}: the open menu holds {links} links");
+            await toggle.ClickAsync();
+            foreach (var name in Figures[page])
+                await tab.WaitForFunctionAsync(
+                    "name => document.querySelector(`figure[data-figure='${name}'] svg, figure[data-figure='${name}'] canvas`)",
+                    name, new() { Timeout = 20000 });
+            await Site.AssertFiguresFitAsync(tab, page);
+            var scroll = await tab.EvaluateAsync<double>("() => document.documentElement.scrollWidth");
+            Assert.True(scroll <= 391, $"{page}: the page is {scroll} px wide at 390 px: something runs off the screen");
+            await Site.FullPageScreenshotAsync(tab, "390-" + page.Replace('/', '-').Replace(".html", ".png"));
+            Assert.True(problems.Count == 0, $"{page} at 390 px:\n" + string.Join("\n", problems));
+        }
+        finally
+        {
+            await tab.Context.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Every_page_is_reached_from_the_first_by_next_links()
+    {
+        var seen = new List<string>();
+        var page = "index.html";
+        while (page is not null && seen.Count <= Figures.Count)
+        {
+            seen.Add(page);
+            var (tab, _) = await site.OpenAsync(page);
+            try
+            {
+                var next = tab.Locator("nav.pager a.next");
+                Assert.True(await tab.Locator("nav.pager a").CountAsync() > 0, $"{page} has no previous or next link");
+                page = await next.CountAsync() == 1
+                    ? new Uri(await next.EvaluateAsync<string>("a => a.href")).AbsolutePath.TrimStart('/')
+                    : null;
+            }
+            finally
+            {
+                await tab.Context.CloseAsync();
+            }
+        }
+
+        Assert.Equal(Figures.Keys.Order(), seen.Order());
+    }
+
+    [Fact]
+    public void Code_lines_are_at_most_90_characters()
+    {
+        var tooLong = new List<string>();
+        foreach (var file in Directory.GetFiles(Path.Combine(Site.Repository, "docs"), "*.fsx"))
+        {
+            var lines = File.ReadAllLines(file);
+            // Shown code is what lies outside (** … *) text blocks, except the code after (*** hide ***).
+            var inText = false;
+            var hidden = false;
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var line = lines[i];
+                if (line.StartsWith("(***", StringComparison.Ordinal))
+                {
+                    hidden = line.Contains("hide", StringComparison.Ordinal);
+                    continue;
+                }
+
+                if (line.StartsWith("(**", StringComparison.Ordinal))
+                {
+                    inText = true;
+                    hidden = false;
+                }
+
+                if (!inText && !hidden && line.Length > 90) tooLong.Add($"{Path.GetFileName(file)}:{i + 1} ({line.Length})");
+                if (inText && line.TrimEnd().EndsWith("*)", StringComparison.Ordinal)) inText = false;
+            }
+        }
+
+        Assert.True(tooLong.Count == 0, "code lines over 90 characters:\n" + string.Join("\n", tooLong));
     }
 
     public sealed record Drawn(double Marks, double Width, double Height);

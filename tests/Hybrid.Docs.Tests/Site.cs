@@ -15,7 +15,7 @@ public sealed class Site : IAsyncLifetime
 
     public static string Screenshots { get; } = Path.Combine(Repository, "artifacts", "docs-screenshots");
 
-    static string Repository
+    public static string Repository
     {
         get
         {
@@ -48,9 +48,9 @@ public sealed class Site : IAsyncLifetime
     }
 
     /// <summary>Opens a page of the site; problems (console errors, script errors, refused or missing requests) are collected.</summary>
-    public async Task<(IPage Page, List<string> Problems)> OpenAsync(string page)
+    public async Task<(IPage Page, List<string> Problems)> OpenAsync(string page, int width = 1280, int height = 900)
     {
-        var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
+        var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
         var tab = await context.NewPageAsync();
         var problems = new List<string>();
         tab.Console += (_, message) =>
@@ -82,6 +82,54 @@ public sealed class Site : IAsyncLifetime
         var response = await tab.GotoAsync($"{Origin}/{page}", new() { WaitUntil = WaitUntilState.Load });
         if (response is null || !response.Ok) problems.Add($"{page}: HTTP {response?.Status}");
         return (tab, problems);
+    }
+
+    /// <summary>
+    /// A screenshot of the whole page: the content scrolls inside its panel, not the window, so the window is made
+    /// as tall as the content first (at most 16,000 px, Chromium's limit for one capture).
+    /// </summary>
+    public static async Task FullPageScreenshotAsync(IPage tab, string file)
+    {
+        var size = tab.ViewportSize!;
+        var tall = await tab.EvaluateAsync<int>(
+            "() => Math.ceil(Math.max(...[...document.querySelectorAll('main, aside, body')].map(e => e.scrollHeight)) + 80)");
+        await tab.SetViewportSizeAsync(size.Width, Math.Clamp(tall, size.Height, 16000));
+        await tab.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, file), FullPage = true });
+        await tab.SetViewportSizeAsync(size.Width, size.Height);
+    }
+
+    /// <summary>No figure is wider than the content column (a wide drawing scrolls inside its own frame).</summary>
+    public static async Task AssertFiguresFitAsync(IPage tab, string page)
+    {
+        var overflowing = await tab.EvaluateAsync<string[]>(
+            """
+            () => {
+              const column = document.getElementById('content').getBoundingClientRect();
+              return [...document.querySelectorAll('figure, .katex-display, table, pre')]
+                .map(f => [f, f.getBoundingClientRect()])
+                .filter(([f, r]) => r.width > 0 && (r.left < column.left - 1 || r.right > column.right + 1))
+                .map(([f, r]) => `${f.tagName.toLowerCase()}${f.id ? '#' + f.id : ''}: ${Math.round(r.left)}..${Math.round(r.right)} px in a column ${Math.round(column.left)}..${Math.round(column.right)}`);
+            }
+            """);
+        Assert.True(overflowing.Length == 0, $"{page}: wider than the column:\n" + string.Join("\n", overflowing));
+    }
+
+    /// <summary>Every equation was typeset by KaTeX: no span.math without KaTeX inside, no LaTeX left in the text.</summary>
+    public static async Task AssertNoRawMathAsync(IPage tab, string page)
+    {
+        var raw = await tab.EvaluateAsync<string[]>(
+            """
+            () => {
+              const content = document.getElementById('content').cloneNode(true);
+              const untypeset = [...content.querySelectorAll('span.math')].filter(s => !s.querySelector('.katex')).map(s => s.textContent.slice(0, 60));
+              content.querySelectorAll('pre, code, script, style, .katex, .fsdocs-tip').forEach(e => e.remove());
+              const text = content.textContent;
+              const left = ['$', '\\frac', '\\(', '\\[', '\\mathbb', '\\sum'].filter(t => text.includes(t))
+                .map(t => { const i = text.indexOf(t); return `'${t}' in "…${text.slice(Math.max(0, i - 30), i + 30)}…"`; });
+              return untypeset.map(u => 'not typeset: ' + u).concat(left);
+            }
+            """);
+        Assert.True(raw.Length == 0, $"{page}: raw LaTeX left:\n" + string.Join("\n", raw));
     }
 
     static string FindFolder() =>

@@ -101,6 +101,24 @@ public class ChartTests
     }
 
     [Fact]
+    public void A_network_drawing_writes_the_biases_and_the_output_labels()
+    {
+        var w1 = Matrix<float>.Build.DenseOfArray(new float[,] { { 1, -2 }, { 0.5f, 0 }, { 3, -1 } });
+        var w2 = Matrix<float>.Build.DenseOfArray(new float[,] { { 1, -1, 2 }, { 0, 1, 1 } });
+        var b1 = Matrix<float>.Build.DenseOfArray(new float[,] { { 3.76f, -1.5f, 0 } });
+        var b2 = Matrix<float>.Build.DenseOfArray(new float[,] { { 16.79f, 2 } });
+        var svg = Drawing.Network([w1, w2], biases: [b1, b2], outputLabels: ["no", "yes"]);
+
+        foreach (var text in new[] { "b = 3.76", "b = -1.5", "b = 0", "b = 16.79", "b = 2", ">no<", ">yes<" })
+            Assert.Contains(text, svg);
+        Assert.DoesNotContain("b = ", Drawing.Network([w1, w2]));
+        var labels = Assert.Throws<ArgumentException>(() => Drawing.Network([w1, w2], outputLabels: ["one"]));
+        Assert.Contains("1 output labels for 2 output units", labels.Message);
+        var biases = Assert.Throws<ArgumentException>(() => Drawing.Network([w1, w2], biases: [b2, b2]));
+        Assert.Contains("layer 0 has 3 units but 2 biases", biases.Message);
+    }
+
+    [Fact]
     public void An_image_grid_draws_the_lit_pixels_of_each_image_with_its_caption()
     {
         var features = Matrix<float>.Build.Dense(2, 4);

@@ -22,18 +22,37 @@ public static class Drawing
     /// </summary>
     /// <param name="model">The model whose dense layers are drawn.</param>
     /// <param name="maxEdgesPerLayer">Only the strongest this many weights of a layer are drawn (all by default).</param>
-    public static string Network(Model model, int maxEdgesPerLayer = int.MaxValue)
+    /// <param name="outputLabels">A label per output unit (the classes), written beside it; or <c>null</c>.</param>
+    public static string Network(Model model, int maxEdgesPerLayer = int.MaxValue, IReadOnlyList<string>? outputLabels = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var weights = model.Parameters.Where(p => p.Key.EndsWith(".weight", StringComparison.Ordinal)).Select(p => p.Value).ToArray();
-        return Network(weights, maxEdgesPerLayer);
+        var biases = model.Parameters.Where(p => p.Key.EndsWith(".bias", StringComparison.Ordinal)).Select(p => p.Value).ToArray();
+        return Network(weights, maxEdgesPerLayer, biases.Length == weights.Length ? biases : null, outputLabels);
     }
 
-    /// <summary>A network drawn from its weight matrices, each [outputs, inputs] as in PyTorch (see <see cref="Network(Model, int)"/>).</summary>
-    public static string Network(IReadOnlyList<Matrix<float>> weights, int maxEdgesPerLayer = int.MaxValue)
+    /// <summary>
+    /// A network drawn from its weight matrices, each [outputs, inputs] as in PyTorch (see
+    /// <see cref="Network(Model, int, IReadOnlyList{string})"/>). The biases, when given (one per layer, as many values
+    /// as the layer has units), are written beside the units of layers of at most 16 units: with the edges, they
+    /// decide what each unit computes.
+    /// </summary>
+    /// <param name="weights">The weight matrices, input layer first.</param>
+    /// <param name="maxEdgesPerLayer">Only the strongest this many weights of a layer are drawn (all by default).</param>
+    /// <param name="biases">The biases of each layer, or <c>null</c>.</param>
+    /// <param name="outputLabels">A label per output unit, or <c>null</c>.</param>
+    public static string Network(IReadOnlyList<Matrix<float>> weights, int maxEdgesPerLayer = int.MaxValue,
+        IReadOnlyList<Matrix<float>>? biases = null, IReadOnlyList<string>? outputLabels = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         if (weights.Count == 0) throw new ArgumentException("Drawing.Network needs at least one weight matrix.", nameof(weights));
+        if (biases is not null && biases.Count != weights.Count)
+            throw new ArgumentException($"Drawing.Network: {biases.Count} bias vectors for {weights.Count} layers.", nameof(biases));
+        for (var l = 0; biases is not null && l < biases.Count; l++)
+            if (biases[l].RowCount * biases[l].ColumnCount != weights[l].RowCount)
+                throw new ArgumentException($"Drawing.Network: layer {l} has {weights[l].RowCount} units but {biases[l].RowCount * biases[l].ColumnCount} biases.", nameof(biases));
+        if (outputLabels is not null && outputLabels.Count != weights[^1].RowCount)
+            throw new ArgumentException($"Drawing.Network: {outputLabels.Count} output labels for {weights[^1].RowCount} output units.", nameof(outputLabels));
         for (var l = 1; l < weights.Count; l++)
             if (weights[l].ColumnCount != weights[l - 1].RowCount)
                 throw new ArgumentException($"Drawing.Network: layer {l} takes {weights[l].ColumnCount} inputs but layer {l - 1} gives {weights[l - 1].RowCount}.");
@@ -64,7 +83,8 @@ public static class Drawing
             }
         }
 
-        var width = x - columnGap + margin + radius[^1];
+        // Room on the right for the output labels and the last layer's biases.
+        var width = x - columnGap + margin + radius[^1] + (outputLabels is not null || biases is not null ? 70 : 0);
         var svg = new StringBuilder();
         svg.Append(CultureInfo.InvariantCulture,
             $"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {Num(width)} {Num(height + 20)}\" width=\"{Num(width)}\" height=\"{Num(height + 20)}\" class=\"hybrid-network\">\n");
@@ -95,6 +115,18 @@ public static class Drawing
             foreach (var (px, py) in positions[l])
                 svg.Append(CultureInfo.InvariantCulture,
                     $"<circle cx=\"{Num(px)}\" cy=\"{Num(py)}\" r=\"{Num(radius[l])}\" fill=\"#f9fafb\" stroke=\"#374151\" stroke-width=\"{Num(Math.Min(1, radius[l] / 3))}\"/>\n");
+            if (l > 0 && biases is not null && sizes[l] <= 16)
+            {
+                var b = biases[l - 1].Enumerate().ToArray();
+                for (var i = 0; i < sizes[l]; i++)
+                    svg.Append(CultureInfo.InvariantCulture,
+                        $"<text x=\"{Num(positions[l][i].X + radius[l] + 3)}\" y=\"{Num(positions[l][i].Y - radius[l] - 2)}\" font-family=\"sans-serif\" font-size=\"10\" fill=\"#374151\">b = {((double)b[i]).ToString("0.##", CultureInfo.InvariantCulture)}</text>\n");
+            }
+
+            if (l == sizes.Length - 1 && outputLabels is not null)
+                for (var i = 0; i < sizes[l]; i++)
+                    svg.Append(CultureInfo.InvariantCulture,
+                        $"<text x=\"{Num(positions[l][i].X + radius[l] + 4)}\" y=\"{Num(positions[l][i].Y + 4)}\" font-family=\"sans-serif\" font-size=\"12\" font-weight=\"bold\">{System.Net.WebUtility.HtmlEncode(outputLabels[i])}</text>\n");
             var label = l == 0 ? "input" : l == sizes.Length - 1 ? "output" : $"hidden {l}";
             var cx = positions[l].Average(p => p.X);
             svg.Append(CultureInfo.InvariantCulture,
