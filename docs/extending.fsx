@@ -143,7 +143,9 @@ open Hybrid.Data
 let sigma x = 1.0 / (1.0 + exp -x)
 
 let swishActivation =
-    Activation.Custom("Swish", (fun x -> x * sigma x), (fun x y -> sigma x + y * (1.0 - sigma x)))
+    let f x = x * sigma x
+    let df x y = sigma x + y * (1.0 - sigma x)
+    Activation.Custom("Swish", f, df)
 
 /// y = x ⊙ (1 + s) + t, a scale and a shift per feature.
 type Affine() =
@@ -158,7 +160,10 @@ type Affine() =
         |]
 
     override _.Forward<'T
-        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        when 'T: struct
+        and 'T: (new: unit -> 'T)
+        and 'T :> ValueType
+        and 'T :> IFloatingPointIeee754<'T>>
         (x: Variable<'T>, p: IReadOnlyDictionary<string, Variable<'T>>)
         =
         x * (p["scale"] + 1.0) + p["shift"]

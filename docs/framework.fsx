@@ -116,6 +116,7 @@ let accuracy (data: Dataset) =
     |> Seq.averageBy (fun hit -> if hit then 1.0 else 0.0)
 
 let batch = 64
+let batchLosses = ResizeArray<float>()
 
 for epoch in 1..3 do
     let order = Array.init train.Count id
@@ -131,6 +132,7 @@ for epoch in 1..3 do
         let x = Graph.constant (rows features)
         let t = Graph.constant (rows targets)
         let loss = Objectives.crossEntropyWithLogits (network.Forward x) t
+        batchLosses.Add(float loss.Value[0, 0])
         total <- total + float loss.Value[0, 0] * float size
         optimizer.Step(Graph.grad network.Parameters loss)
 
@@ -138,6 +140,19 @@ for epoch in 1..3 do
     let valid = 100.0 * accuracy validation
     printfn $"epoch {epoch}: loss %.4f{loss}, validation accuracy %.2f{valid}%%"
 (*** include-output ***)
+(*** hide ***)
+open Hybrid.Charts
+
+let batchNumbers = Array.init batchLosses.Count (fun i -> float (i + 1))
+
+Chart
+    .Lines([ Series("batch loss", batchNumbers, batchLosses.ToArray()) ], "batch", "softmax cross-entropy")
+    .WithSize(480, 260)
+    .ToHtml(
+        "framework-loss",
+        "The loss of each mini-batch over the three epochs of the hand-written framework."
+    )
+(*** include-it-raw ***)
 (**
 The test set is looked at once, now that training is over:
 *)

@@ -25,6 +25,7 @@ public class PageTests(Site site) : IClassFixture<Site>
         ["initialization.html"] = ["init-activations", "init-gradients"],
         ["optimization.html"] = ["batch-sizes", "optimizers", "schedules"],
         ["mnist.html"] = ["mnist-curves", "mnist-confusion", "mnist-misclassified"],
+        ["framework.html"] = ["framework-loss"],
         ["providers.html"] = ["provider-times"],
         ["extending.html"] = ["swish"],
         ["your-own-pictures.html"] = ["own-pictures-before-after", "own-pictures-steps", "own-pictures-curves"],
