@@ -168,13 +168,13 @@ binds Adam to them (with its moment estimates per parameter), and each step is `
 *)
 open Hybrid.Autograd
 
-let xorX =
-    Variable.Constant(
-        Matrix<float>.Build.DenseOfRowArrays([| 0.0; 0.0 |], [| 0.0; 1.0 |], [| 1.0; 0.0 |], [| 1.0; 1.0 |])
-    )
+let rows (values: float[][]) =
+    Matrix<float>.Build.DenseOfRowArrays values
 
-let xorY =
-    Variable.Constant(Matrix<float>.Build.DenseOfRowArrays([| 0.0 |], [| 1.0 |], [| 1.0 |], [| 0.0 |]))
+let xorX =
+    Variable.Constant(rows [| [| 0.0; 0.0 |]; [| 0.0; 1.0 |]; [| 1.0; 0.0 |]; [| 1.0; 1.0 |] |])
+
+let xorY = Variable.Constant(rows [| [| 0.0 |]; [| 1.0 |]; [| 1.0 |]; [| 0.0 |] |])
 
 let draw = System.Random 3
 
