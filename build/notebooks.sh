@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Executes every notebook of the docs site (output/*.ipynb, written by fsdocs from each page when
 # docs/_template.ipynb exists; run ./build/docs.sh first) headlessly with Debian's jupyter-nbconvert against the
-# .NET Interactive kernel from the repository's tool manifest (Microsoft.dotnet-interactive). The notebooks load
-# the local build through the pages' own #load of tests/Hybrid.Examples/References.fsx (FSharp.Core is pinned to the
-# version the kernel ships, so Hybrid.Core loads there). A failing cell fails the script; the executed notebooks
+# .NET Interactive kernel from the repository's tool manifest (Microsoft.dotnet-interactive). Each notebook gets a
+# first cell that loads the local build (tests/Hybrid.Examples/References.fsx; FSharp.Core is pinned to the version
+# the kernel ships, so Hybrid.Core loads there). A failing cell fails the script; the executed notebooks
 # go to artifacts/notebooks/.
 # Usage: ./build/notebooks.sh [page ...]   (page names without .ipynb; all by default)
 set -euo pipefail
@@ -28,10 +28,28 @@ if [ ${#pages[@]} -eq 0 ]; then
   for f in output/*.ipynb; do pages+=("$(basename "$f" .ipynb)"); done
 fi
 failed=()
+work="$kernels/notebooks"
+mkdir -p "$work"
 for page in "${pages[@]}"; do
   start=$(date +%s)
-  # The notebooks sit in output/, so the pages' "../tests/..." paths resolve from there.
-  if (cd output && jupyter-nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=hybrid-fsharp \
+  # fsdocs leaves the pages' hidden cells out of the notebooks, the #load of the local build among them: put it
+  # back as the first cell (References.fsx #r's the examples project's bin/Release, built by build/docs.sh).
+  python3 - "output/$page.ipynb" "$work/$page.ipynb" "$repo/tests/Hybrid.Examples/References.fsx" <<'PY'
+import json, sys
+source, target, references = sys.argv[1:]
+notebook = json.load(open(source, encoding="utf-8"))
+load = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+        "source": [f'#load "{references}"\n']}
+# fsdocs writes the pages' raw HTML blocks (an exercise's frame, a folded solution's <details>) as code cells.
+for cell in notebook["cells"]:
+    if cell["cell_type"] == "code" and "".join(cell["source"]).lstrip().startswith("<"):
+        cell.update(cell_type="markdown")
+        for key in ("outputs", "execution_count"):
+            cell.pop(key, None)
+notebook["cells"].insert(0, load)
+json.dump(notebook, open(target, "w", encoding="utf-8"))
+PY
+  if (cd "$work" && jupyter-nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=hybrid-fsharp \
         --ExecutePreprocessor.timeout=900 --output-dir "$repo/artifacts/notebooks" "$page.ipynb" >/tmp/nbconvert-$$.log 2>&1); then
     echo "notebook $page: ran in $(( $(date +%s) - start )) s"
   else

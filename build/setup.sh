@@ -31,6 +31,9 @@ want python3-onnx /usr/bin/python3 -c 'import onnx'
 # The docs site: Graphviz draws the computational graphs, headless Chromium opens every page.
 want graphviz command -v dot
 want chromium test -x /usr/bin/chromium
+# build/notebooks.sh executes the pages' notebooks with nbconvert against the .NET Interactive kernel.
+want jupyter-nbconvert command -v jupyter-nbconvert
+want jupyter-client /usr/bin/python3 -c 'import jupyter_client'
 
 hybrid_setup() {
   if [ ${#hybrid_missing[@]} -gt 0 ]; then

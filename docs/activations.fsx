@@ -104,3 +104,46 @@ let gaps =
             name, Array.map2 (fun d x -> abs (d - exact x)) dy xs |> Array.max
     ]
 (*** include-value: gaps ***)
+(**
+## Exercise: the derivative of softplus
+
+<section class="exercise">
+
+Softplus is $\ln(1 + e^x)$. Work out its derivative, evaluate it at a row of points, and have `Check.gradient`
+compare it with finite differences of $\sum_i \operatorname{softplus}(x_i)$. The derivative of tanh, a
+different S-curve, is refused:
+
+</section>
+*)
+let points =
+    MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.DenseOfRowArrays(
+        [| [| -3.0; -0.5; 0.0; 1.2; 4.0 |] |]
+    )
+
+let softplusSum (m: MathNet.Numerics.LinearAlgebra.Matrix<float>[]) =
+    m[0].Enumerate() |> Seq.sumBy (fun v -> log (1.0 + exp v))
+
+printfn
+    "%O"
+    (Check.gradient
+        "softplus′"
+        softplusSum
+        [| points |]
+        [| points.Map(fun v -> 1.0 - tanh v * tanh v) |])
+(*** include-output ***)
+(**
+<details class="solution"><summary>Solution (the build runs it, and Check passes it)</summary>
+
+$\frac{d}{dx} \ln(1 + e^x) = \frac{e^x}{1 + e^x} = \sigma(x)$: softplus is the integral of the sigmoid.
+*)
+let answer = points.Map(fun v -> 1.0 / (1.0 + exp -v))
+
+printfn
+    "%O"
+    (Check.gradient "softplus′" softplusSum [| points |] [| answer |] |> Check.orFail)
+(*** include-output ***)
+(**
+</details>
+
+Next: [Why random initialisation](symmetry.html).
+*)

@@ -150,3 +150,33 @@ different corners and faces of the cube (−1, 1)³, where a plane can separate 
 problem becomes linear for the layer after it. The [next page](network-drawing.html) draws such networks from their
 weights.
 *)
+(**
+## Exercise: the hidden layer by hand
+
+<section class="exercise">
+
+Compute the hidden layer's outputs for the 300 points yourself, $H = \tanh(X W^{(1)\top} + \mathbf{1} b^{(1)})$,
+from the trained parameters (`net.Parameters`: `"0.weight"` is $3 \times 2$, `"0.bias"` $1 \times 3$), and have
+`Check.close` compare it with `LayerOutputs`. Forgetting the bias is refused:
+
+</section>
+*)
+let trained (name: string) =
+    (net.Parameters |> Seq.find (fun p -> p.Key = name)).Value.Map(float)
+let X2 = x.Map(float)
+let onesColumn = Matrix<float>.Build.Dense(X2.RowCount, 1, 1.0)
+let withoutBias = (X2 * (trained "0.weight").Transpose()).PointwiseTanh()
+printfn "%O" (Hybrid.Core.Check.close "H" 1e-5 h withoutBias)
+(*** include-output ***)
+(**
+<details class="solution"><summary>Solution (the build runs it, and Check passes it)</summary>
+*)
+let hByHand =
+    (X2 * (trained "0.weight").Transpose() + onesColumn * trained "0.bias")
+        .PointwiseTanh()
+
+printfn "%O" (Hybrid.Core.Check.close "H" 1e-5 h hByHand |> Hybrid.Core.Check.orFail)
+(*** include-output ***)
+(**
+</details>
+*)

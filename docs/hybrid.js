@@ -39,3 +39,19 @@ document.addEventListener("DOMContentLoaded", () => {
     if (at > 0) pager.appendChild(link(pages[at - 1], "prev", "← "));
     if (at < pages.length - 1) pager.appendChild(link(pages[at + 1], "next", "Next: "));
 });
+
+// Every page is also a notebook for .NET Interactive (fsdocs writes page.ipynb beside page.html): link it.
+document.addEventListener("DOMContentLoaded", () => {
+    const page = location.pathname.split("/").pop() || "index.html";
+    if (location.pathname.includes("/reference/") || !page.endsWith(".html")) return;
+    const a = document.createElement("a");
+    a.href = page.replace(/\.html$/, ".ipynb");
+    a.className = "notebook";
+    a.download = "";
+    a.textContent = "Open this page as a notebook (.ipynb)";
+    const p = document.createElement("p");
+    p.className = "notebook-link";
+    p.appendChild(a);
+    const content = document.getElementById("content");
+    content.insertBefore(p, content.firstChild);
+});

@@ -140,3 +140,35 @@ let summary =
 For ReLU layers the same argument gives He initialization, ±√(6 / n_in) (`HeUniform`), which compensates for ReLU
 zeroing half of its inputs.
 *)
+(**
+## Exercise: the uniform bound
+
+<section class="exercise">
+
+Glorot's variance is $\sigma^2 = 2 / (n_\text{in} + n_\text{out})$ (derived on
+[Why random initialisation](symmetry.html)). A uniform draw $U(-r, r)$ has variance $r^2 / 3$: choose $r$ for
+these 100 × 100 layers, and have `Check.value` compare it with the bound `Init.create GlorotUniform` actually uses
+(the largest weight it drew, which for 10,000 draws is within 0.1 % of $r$). Forgetting the factor 3 is refused:
+
+</section>
+*)
+let drawn = Init.create<float> GlorotUniform (Random 3) width width width width
+let largest = drawn.Enumerate() |> Seq.map abs |> Seq.max
+
+printfn
+    "%O"
+    (Check.value "Glorot's bound" 1e-3 largest (sqrt (2.0 / float (width + width))))
+(*** include-output ***)
+(**
+<details class="solution"><summary>Solution (the build runs it, and Check passes it)</summary>
+
+$r^2 / 3 = 2 / (n_\text{in} + n_\text{out})$, so $r = \sqrt{6 / (n_\text{in} + n_\text{out})}$.
+*)
+let bound = sqrt (6.0 / float (width + width))
+printfn "%O" (Check.value "Glorot's bound" 1e-3 largest bound |> Check.orFail)
+(*** include-output ***)
+(**
+</details>
+
+Next: [A deep network](deep-network.html) trains ten layers' worth of this argument.
+*)

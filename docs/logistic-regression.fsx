@@ -134,3 +134,31 @@ Chart
 A straight line is all logistic regression can draw. The [next page](hidden-layer.html) adds a hidden layer and
 watches it bend the data until a line is enough.
 *)
+(**
+## Exercise: the probability of one point
+
+<section class="exercise">
+
+With the trained $w$ and $b$, the model gives a point $x$ the probability $\sigma(x w + b)$ of class 1. Compute it
+for the point $(0.5, -0.25)$ and have `Check.value` compare it with the same point pushed through the model's
+graph. Forgetting the bias is refused:
+
+</section>
+*)
+let point = Matrix<float>.Build.DenseOfRowArrays([| [| 0.5; -0.25 |] |])
+let throughTheGraph =
+    let z = Linalg.matmul (Graph.constant point) (Graph.constant w)
+    (Activations.sigmoid (Linalg.addRowVector z (Graph.constant b))).Value[0, 0]
+let sigmoidOf (z: float) = 1.0 / (1.0 + exp -z)
+let withoutBias = sigmoidOf ((point * w)[0, 0])
+printfn "%O" (Check.value "σ(xw + b)" 1e-12 throughTheGraph withoutBias)
+(*** include-output ***)
+(**
+<details class="solution"><summary>Solution (the build runs it, and Check passes it)</summary>
+*)
+let ofThePoint = sigmoidOf ((point * w)[0, 0] + b[0, 0])
+printfn "%O" (Check.value "σ(xw + b)" 1e-12 throughTheGraph ofThePoint |> Check.orFail)
+(*** include-output ***)
+(**
+</details>
+*)

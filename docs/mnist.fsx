@@ -37,10 +37,8 @@ let struct (validation, train) = mnist.Train.StratifiedSplit(0.1, seed = 1)
 
 printfn
     "%s"
-    (
-        $"training %d{train.Count}, validation %d{validation.Count}, "
-        + $"test %d{mnist.Test.Count} images of %d{train.FeatureCount} pixels"
-    )
+    ($"training %d{train.Count}, validation %d{validation.Count}, "
+     + $"test %d{mnist.Test.Count} images of %d{train.FeatureCount} pixels")
 (*** include-output ***)
 (**
 ## Build and compile
@@ -85,11 +83,9 @@ let history =
 for e in history.Epochs do
     printfn
         "%s"
-        (
-            $"epoch %d{e.Epoch}: loss %.4f{e.Loss}, "
-            + $"validation accuracy %.2f{100.0 * e.ValidationAccuracy.Value}%%, "
-            + $"%.1f{e.Seconds} s"
-        )
+        ($"epoch %d{e.Epoch}: loss %.4f{e.Loss}, "
+         + $"validation accuracy %.2f{100.0 * e.ValidationAccuracy.Value}%%, "
+         + $"%.1f{e.Seconds} s")
 (*** include-output ***)
 (*** hide ***)
 Chart
@@ -181,4 +177,39 @@ kind of run from the command line, with a self-contained HTML report of these cu
 
     dotnet run --project src/Hybrid.Cli -c Release -- train mnist --hidden 256,256 --dropout 0.2 --lr 0.001 \
         --batch 128 --epochs 6 --schedule cosine --report report.html
+*)
+(**
+## Exercise: accuracy from the confusion matrix
+
+<section class="exercise">
+
+Row $t$, column $p$ of the confusion matrix counts the test images of digit $t$ predicted as $p$. Compute the test
+accuracy from it alone and have `Check.value` compare it with `Evaluate`'s. Averaging the per-digit recalls
+(each diagonal entry over its row) gives a different number, refused unless the classes were equally common:
+
+</section>
+*)
+let cm = test.ConfusionMatrix
+
+let rowTotal t =
+    Seq.sum [ for p in 0..9 -> float cm[t, p] ]
+
+let meanRecall = List.average [ for t in 0..9 -> float cm[t, t] / rowTotal t ]
+printfn "%O" (Hybrid.Core.Check.value "accuracy" 1e-9 test.Accuracy meanRecall)
+(*** include-output ***)
+(**
+<details class="solution"><summary>Solution (the build runs it, and Check passes it)</summary>
+
+The diagonal's sum over the total: every correct answer over every answer.
+*)
+let fromMatrix =
+    Seq.sum [ for t in 0..9 -> float cm[t, t] ]
+    / Seq.sum [ for t in 0..9 -> rowTotal t ]
+
+Hybrid.Core.Check.value "accuracy" 1e-9 test.Accuracy fromMatrix
+|> Hybrid.Core.Check.orFail
+|> printfn "%O"
+(*** include-output ***)
+(**
+</details>
 *)

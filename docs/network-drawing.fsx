@@ -67,13 +67,16 @@ $$
 Written out with the trained parameters, and compared with what the model itself computes:
 *)
 let ofKind (suffix: string) =
-    [| for p in xorNet.Parameters do
-           if p.Key.EndsWith suffix then
-               p.Value.Map(float) |]
+    [|
+        for p in xorNet.Parameters do
+            if p.Key.EndsWith suffix then
+                p.Value.Map(float)
+    |]
 
 let W1, W2 = (ofKind ".weight")[0], (ofKind ".weight")[1]
 let b1, b2 = (ofKind ".bias")[0], (ofKind ".bias")[1]
 let X4 = ToyData.Xor().Features().Map(float)
+
 let sigma (m: MathNet.Numerics.LinearAlgebra.Matrix<float>) =
     m.Map(fun v -> 1.0 / (1.0 + exp -v))
 
@@ -83,6 +86,7 @@ let A1 = sigma Z1
 let Z2 = A1 * W2.Transpose() + ones4 * b2
 let byHand = sigma Z2
 let modelOutput = xorNet.Predict(ToyData.Xor()).Probabilities.Map(float)
+
 Hybrid.Core.Check.close "forward pass by hand" 1e-5 modelOutput byHand
 |> Hybrid.Core.Check.orFail
 |> printfn "%O"
@@ -95,13 +99,17 @@ let round2 (v: float) = v.ToString("0.00")
 
 Hybrid.Examples.Course.Table(
     [| "x₁, x₂"; "z₁"; "z₂"; "a₁"; "a₂"; "ŷ" |],
-    [ for i in 0..3 ->
-          [| $"{X4[i, 0]}, {X4[i, 1]}"
-             round2 Z1[i, 0]
-             round2 Z1[i, 1]
-             round2 A1[i, 0]
-             round2 A1[i, 1]
-             round2 byHand[i, 0] |] ]
+    [
+        for i in 0..3 ->
+            [|
+                $"{X4[i, 0]}, {X4[i, 1]}"
+                round2 Z1[i, 0]
+                round2 Z1[i, 1]
+                round2 A1[i, 0]
+                round2 A1[i, 1]
+                round2 byHand[i, 0]
+            |]
+    ]
 )
 (*** include-it-raw ***)
 (**
@@ -129,15 +137,17 @@ small.Fit(mnist.Train, epochs = 1, batchSize = 64) |> ignore
 
 printfn
     "%s"
-    (
-        $"784-16-10 after one epoch: test accuracy "
-        + $"%.2f{100.0 * small.Evaluate(mnist.Test).Accuracy}%%"
-    )
+    ($"784-16-10 after one epoch: test accuracy "
+     + $"%.2f{100.0 * small.Evaluate(mnist.Test).Accuracy}%%")
 (*** include-output ***)
 (*** hide ***)
 Figure.Html(
     "mnist-network",
-    Drawing.Network(small, maxEdgesPerLayer = 1500, outputLabels = [ for d in 0..9 -> string d ]),
+    Drawing.Network(
+        small,
+        maxEdgesPerLayer = 1500,
+        outputLabels = [ for d in 0..9 -> string d ]
+    ),
     "784-16-10 on MNIST: the input layer as the 28 × 28 image, the 1,500 strongest input weights, "
     + "every hidden-to-output weight; each output unit is labelled with its digit."
 )
@@ -146,4 +156,41 @@ Figure.Html(
 The strong input weights gather in the middle of the image, where the digits are; the border pixels, always
 blank, have nothing to say. On the right, each of the ten output units is wired to the hidden units that vote for
 or against its digit.
+*)
+(**
+## Exercise: one hidden unit's gate
+
+<section class="exercise">
+
+Which of the four XOR cases turn hidden unit 1 on ($z_1 = w_1 \cdot x + b_1 > 0$)? Answer with a column of four 0s
+and 1s and have `Check.close` compare it with the model's own pre-activations. Judging by the edges alone, as if
+the bias were 0, is refused:
+
+</section>
+*)
+let unitOn =
+    Z1.Column(0).Map(fun z -> if z > 0.0 then 1.0 else 0.0).ToColumnMatrix()
+
+let edgesOnly =
+    (X4 * W1.Transpose()).Column(0).Map(fun z -> if z > 0.0 then 1.0 else 0.0)
+
+Hybrid.Core.Check.close "unit 1's gate" 0.0 unitOn (edgesOnly.ToColumnMatrix())
+|> printfn "%O"
+(*** include-output ***)
+(**
+<details class="solution"><summary>Solution (the build runs it, and Check passes it)</summary>
+
+The sign of each row of $X W^{(1)\top} + \mathbf{1} b^{(1)}$, column 1: the bias moves the line.
+*)
+let gate =
+    (X4 * W1.Transpose() + ones4 * b1)
+        .Column(0)
+        .Map(fun z -> if z > 0.0 then 1.0 else 0.0)
+
+Hybrid.Core.Check.close "unit 1's gate" 0.0 unitOn (gate.ToColumnMatrix())
+|> Hybrid.Core.Check.orFail
+|> printfn "%O"
+(*** include-output ***)
+(**
+</details>
 *)

@@ -173,3 +173,43 @@ Chart
 From the command line the same schedules are `--schedule step:10:0.5`, `exponential:0.9`, `cosine`, `warmup:5:cosine`
 and `plateau`; the [MNIST page](mnist.html) uses a cosine schedule.
 *)
+(**
+## Exercise: the cosine schedule
+
+<section class="exercise">
+
+The cosine schedule takes the rate from $\eta_0$ down to $\eta_\text{min}$ over $T$ epochs along half a cosine:
+$\eta_t = \eta_\text{min} + \frac{1}{2} (\eta_0 - \eta_\text{min}) (1 + \cos(\pi t / T))$. Compute the
+30 rates of `Cosine(30, 0.0)` from a base rate of 0.1 and have `Check.close` compare them with `Scheduler`'s. A
+full cosine period ($2\pi t / T$) is refused:
+
+</section>
+*)
+let library =
+    MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.DenseOfRowArrays(
+        [| ratesOf (Cosine(30, 0.0)) |]
+    )
+
+let cosineRates (period: float) =
+    MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.Dense(
+        1,
+        30,
+        fun _ t -> 0.05 * (1.0 + cos (period * System.Math.PI * float t / 30.0))
+    )
+
+printfn "%O" (Check.close "cosine schedule" 1e-12 library (cosineRates 2.0))
+(*** include-output ***)
+(**
+<details class="solution"><summary>Solution (the build runs it, and Check passes it)</summary>
+
+Half a period: $\eta_t = 0.05\,(1 + \cos(\pi t / 30))$.
+*)
+printfn
+    "%O"
+    (Check.close "cosine schedule" 1e-12 library (cosineRates 1.0) |> Check.orFail)
+(*** include-output ***)
+(**
+</details>
+
+Next: [Optimizers](optimizers.html), the update rules written out and raced.
+*)

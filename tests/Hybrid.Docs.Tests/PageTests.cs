@@ -87,6 +87,8 @@ public class PageTests(Site site) : IClassFixture<Site>
             Assert.Equal(expected.Order(), present.Order());
             await Site.AssertFiguresFitAsync(tab, page);
             await Site.AssertNoRawMathAsync(tab, page);
+            if (!page.StartsWith("reference/", StringComparison.Ordinal))
+                Assert.True(await tab.Locator("a.notebook").CountAsync() == 1, $"{page}: no link to its notebook");
             await Site.FullPageScreenshotAsync(tab, page.Replace('/', '-').Replace(".html", ".png"));
             Assert.True(problems.Count == 0, $"{page}:\n" + string.Join("\n", problems));
         }
@@ -104,6 +106,9 @@ public class PageTests(Site site) : IClassFixture<Site>
         // fsdocs copies its NuGet.config (with package feeds of its own) into the output; build/docs.sh removes it.
         Assert.False(File.Exists(Path.Combine(Site.Folder, "NuGet.config")), "output/NuGet.config is published");
         Assert.True(File.Exists(Path.Combine(Site.Folder, "favicon.svg")), "the favicon is missing");
+        // Each page is also a notebook (docs/_template.ipynb makes fsdocs write page.ipynb), linked from the page.
+        var missing = built.Where(page => !File.Exists(Path.Combine(Site.Folder, Path.ChangeExtension(page, ".ipynb")))).ToArray();
+        Assert.True(missing.Length == 0, "pages without a notebook: " + string.Join(", ", missing));
     }
 
     [Theory]
