@@ -147,17 +147,7 @@ static class Checkpoint
         IReadOnlyList<(string Name, int Rows, int Columns)> parameters)
     {
         InvalidDataException Bad(string field, string what) => InputFile.fault(path, $"training {field}", what);
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth });
-        }
-        catch (JsonException e)
-        {
-            throw Bad("metadata", $"is not valid JSON ({e.Message})");
-        }
-
-        using (document)
+        using (var document = ModelFileValidation.ParseJson(json, Bad, MaxDepth))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Bad("metadata", $"is {root.ValueKind}, not an object");

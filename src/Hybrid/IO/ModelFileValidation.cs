@@ -198,20 +198,23 @@ static class ModelFileValidation
     /// {"inputs": 784, "layers": [{"type": "Linear", "in_features": 784, "out_features": 128}, {"type": "ReLU"}, …]}:
     /// every field of the type and range it must have; unknown layer types and fields refused.
     /// </summary>
-    public static (int Inputs, LayerSpec[] Specs) ParseArchitecture(string path, string json)
+    /// <summary>A metadata entry's JSON, at most <paramref name="maxDepth"/> deep; bad JSON is a named error.</summary>
+    internal static JsonDocument ParseJson(string json, Func<string, string, InvalidDataException> bad, int maxDepth = MaxDepth)
     {
-        InvalidDataException Bad(string field, string what) => InputFile.fault(path, $"architecture {field}", what);
-        JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = MaxDepth });
+            return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = maxDepth });
         }
         catch (JsonException e)
         {
-            throw Bad("metadata", $"is not valid JSON ({e.Message})");
+            throw bad("metadata", $"is not valid JSON ({e.Message})");
         }
+    }
 
-        using (document)
+    public static (int Inputs, LayerSpec[] Specs) ParseArchitecture(string path, string json)
+    {
+        InvalidDataException Bad(string field, string what) => InputFile.fault(path, $"architecture {field}", what);
+        using (var document = ParseJson(json, Bad))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw Bad("metadata", $"is {root.ValueKind}, not an object with 'inputs' and 'layers'");
