@@ -26,6 +26,7 @@ public class PageTests(Site site) : IClassFixture<Site>
         ["optimization.html"] = ["batch-sizes", "optimizers", "schedules"],
         ["mnist.html"] = ["mnist-curves", "mnist-confusion", "mnist-misclassified"],
         ["framework.html"] = ["framework-loss"],
+        ["pytorch-keras.html"] = [],
         ["providers.html"] = ["provider-times"],
         ["extending.html"] = ["swish"],
         ["your-own-pictures.html"] = ["own-pictures-before-after", "own-pictures-steps", "own-pictures-curves"],
