@@ -34,6 +34,7 @@ want chromium test -x /usr/bin/chromium
 # build/notebooks.sh executes the pages' notebooks with nbconvert against the .NET Interactive kernel.
 want jupyter-nbconvert command -v jupyter-nbconvert
 want jupyter-client /usr/bin/python3 -c 'import jupyter_client'
+want python3-ipykernel /usr/bin/python3 -c 'import ipykernel'
 
 hybrid_setup() {
   if [ ${#hybrid_missing[@]} -gt 0 ]; then

@@ -2,10 +2,10 @@
 # Installs what the tests need when it is missing (build/setup.sh: apt-get as root, else it stops and prints the command),
 # builds in Release, runs the façade tests, then the core suite once per available matrix provider
 # (managed, simd, openblas), builds the docs site (every page executed) and opens each page in headless
-# Chromium, uses the packages from a fresh app outside the repository (build/consumer.sh), prints the worst
-# gradient-check error of each property, and ends with one line: "tests: N passed, N failed" (counted from the
-# TRX results and the core suite's Expecto summaries, plus one for the docs build when it fails and one for the
-# consumer check).
+# Chromium, executes every page's notebook (build/notebooks.sh), uses the packages from a fresh app outside the
+# repository (build/consumer.sh), prints the worst gradient-check error of each property, and ends with one line:
+# "tests: N passed, N failed" (counted from the TRX results and the core suite's Expecto summaries, plus one for the
+# docs build when it fails, one per executed notebook and one for the consumer check).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -21,6 +21,8 @@ status=0
 docs_failed=0
 consumer_passed=0
 consumer_failed=0
+notebooks_passed=0
+notebooks_failed=0
 
 dotnet build Hybrid.sln -c Release || status=$?
 
@@ -63,6 +65,21 @@ if [ "$status" = 0 ]; then
     docs_failed=1
     tail -n 40 "$results/docs-build.log"
     echo "the docs build failed (whole log: $results/docs-build.log); the site's tests did not run"
+  fi
+
+  # Every page's notebook executed with nbconvert against the .NET Interactive kernel (build/notebooks.sh): one test
+  # per notebook, counted from the script's "ran in" and "FAILED" lines.
+  if [ "$docs_failed" = 0 ]; then
+    echo "== notebooks: every page's notebook executed (build/notebooks.sh)"
+    code=0
+    ./build/notebooks.sh > "$results/notebooks.log" 2>&1 || code=$?
+    [ "$code" = 0 ] || status=$code
+    notebooks_passed=$(grep -c ': ran in ' "$results/notebooks.log" || true)
+    notebooks_failed=$(grep -c ': FAILED after ' "$results/notebooks.log" || true)
+    # A script that failed with no failed notebook stopped before running them (the kernel, a missing package).
+    if [ "$code" != 0 ] && [ "$notebooks_failed" = 0 ]; then notebooks_failed=1; fi
+    grep -E 'notebook|notebooks' "$results/notebooks.log" | grep -v ': ran in ' | tail -n 25
+    echo "notebooks: $notebooks_passed ran, $notebooks_failed failed (log: $results/notebooks.log)"
   fi
 
   # The packages in a fresh app outside the repository (build/consumer.sh): one test, passed or failed.
@@ -121,7 +138,8 @@ done
 
 # A docs build that fails counts as one failed test: its pages are examples that no longer run.
 failed=$((failed + docs_failed))
-passed=$((passed + consumer_passed))
+passed=$((passed + consumer_passed + notebooks_passed))
+failed=$((failed + notebooks_failed))
 failed=$((failed + consumer_failed))
 
 if [ "$found" = 0 ] && [ "$status" != 0 ]; then
