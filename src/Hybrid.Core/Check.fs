@@ -20,8 +20,11 @@ type Verdict =
         $"{mark} {v.Exercise}: {v.Message}"
 
 /// Raised by Check.orFail for an answer that did not pass; its message is the verdict's.
-exception ExerciseFailed of Verdict with
-    override e.Message = string e.Data0
+type ExerciseFailed(verdict: Verdict) =
+    inherit Exception(string verdict)
+
+    /// The verdict that did not pass.
+    member _.Verdict = verdict
 
 /// Grades the answers to the course's exercises: a gradient against central finite differences, a backward rule by
 /// a gradient check, a value against the expected one, an accuracy against a target, a shape. Each check returns a
