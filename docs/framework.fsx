@@ -172,7 +172,8 @@ return the new θ and v without changing the inputs. The check compares your upd
 
 </section>
 *)
-type Update = float -> float -> Matrix<float> -> Matrix<float> -> Matrix<float> -> Matrix<float> * Matrix<float>
+type M = Matrix<float>
+type Update = float -> float -> M -> M -> M -> M * M
 
 /// rate, mu, θ, v, g -> (new θ, new v)
 let nesterovStep: Update =
@@ -201,7 +202,7 @@ let grade name (step: Update) =
 
     let run (f: Update) =
         gradients
-        |> List.fold (fun (theta, v) g -> f 0.1 0.9 theta v g) (start, Matrix<float>.Build.Dense(3, 4))
+        |> List.fold (fun (theta, v) g -> f 0.1 0.9 theta v g) (start, start * 0.0)
         |> fst
 
     Check.close name 1e-12 (run nesterovSolution) (run step)

@@ -109,8 +109,9 @@ let fsHistory =
 
 let fsTest = fsModel.Evaluate mnist.Test
 
-printfn
-    $"784-64-10, one epoch: validation accuracy %.2f{100.0 * fsHistory.Epochs[0].ValidationAccuracy.Value}%%, test accuracy %.2f{100.0 * fsTest.Accuracy}%%"
+let fsValidation = 100.0 * fsHistory.Epochs[0].ValidationAccuracy.Value
+let fsAccuracy = 100.0 * fsTest.Accuracy
+printfn $"784-64-10, one epoch: validation %.2f{fsValidation}%%, test accuracy %.2f{fsAccuracy}%%"
 (*** include-output ***)
 (**
 Underneath is the F# core, `Hybrid.Core`: a computational graph over MathNet matrices with a module per

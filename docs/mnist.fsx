@@ -141,7 +141,8 @@ scikit-learn's `classification_report`, which a test checks them against to 1e-6
 same table for a saved model, and `--json` gives them at full precision):
 *)
 for c in test.PerClass do
-    printfn $"digit %d{c.Class}: precision %.3f{c.Precision}, recall %.3f{c.Recall}, F1 %.3f{c.F1}, support %d{c.Support}"
+    let scores = $"precision %.3f{c.Precision}, recall %.3f{c.Recall}, F1 %.3f{c.F1}"
+    printfn $"digit %d{c.Class}: {scores}, support %d{c.Support}"
 
 printfn $"macro F1 %.4f{test.MacroAverage.F1}, weighted F1 %.4f{test.WeightedAverage.F1}"
 (*** include-output ***)

@@ -172,7 +172,9 @@ let rows (values: float[][]) =
     Matrix<float>.Build.DenseOfRowArrays values
 
 let xorX =
-    Variable.Constant(rows [| [| 0.0; 0.0 |]; [| 0.0; 1.0 |]; [| 1.0; 0.0 |]; [| 1.0; 1.0 |] |])
+    [| [| 0.0; 0.0 |]; [| 0.0; 1.0 |]; [| 1.0; 0.0 |]; [| 1.0; 1.0 |] |]
+    |> rows
+    |> Variable.Constant
 
 let xorY = Variable.Constant(rows [| [| 0.0 |]; [| 1.0 |]; [| 1.0 |]; [| 0.0 |] |])
 
@@ -181,11 +183,13 @@ let draw = System.Random 3
 let init r c =
     Matrix<float>.Build.Dense(r, c, fun _ _ -> draw.NextDouble() * 2.0 - 1.0)
 
+let zeros r c = Matrix<float>.Build.Dense(r, c)
+
 let w1, b1 =
-    Variable.Parameter(init 2 4, "w1"), Variable.Parameter(Matrix<float>.Build.Dense(1, 4), "b1")
+    Variable.Parameter(init 2 4, "w1"), Variable.Parameter(zeros 1 4, "b1")
 
 let w2, b2 =
-    Variable.Parameter(init 4 1, "w2"), Variable.Parameter(Matrix<float>.Build.Dense(1, 1), "b2")
+    Variable.Parameter(init 4 1, "w2"), Variable.Parameter(zeros 1 1, "b2")
 
 let adam = Optimizer.Adam(0.05).For([ w1; b1; w2; b2 ])
 
