@@ -111,7 +111,7 @@ let fsTest = fsModel.Evaluate mnist.Test
 
 let fsValidation = 100.0 * fsHistory.Epochs[0].ValidationAccuracy.Value
 let fsAccuracy = 100.0 * fsTest.Accuracy
-printfn $"784-64-10, one epoch: validation %.2f{fsValidation}%%, test accuracy %.2f{fsAccuracy}%%"
+printfn $"784-64-10, one epoch: validation %.2f{fsValidation}%%, test %.2f{fsAccuracy}%%"
 (*** include-output ***)
 (**
 Underneath is the F# core, `Hybrid.Core`: a computational graph over MathNet matrices with a module per
