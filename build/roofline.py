@@ -73,8 +73,7 @@ def triad(size):
 bandwidth = triad(128 * 1024 * 1024 // 4)
 
 path = os.path.join(args.mnist, "train-images-idx3-ubyte")
-opener = gzip.open if not os.path.exists(path) else open
-with opener(path if os.path.exists(path) else path + ".gz", "rb") as f:
+with (open(path, "rb") if os.path.exists(path) else gzip.open(path + ".gz", "rb")) as f:
     images = np.frombuffer(f.read(), dtype=np.uint8, offset=16)
 density = float(np.count_nonzero(images)) / images.size
 samples = 60000

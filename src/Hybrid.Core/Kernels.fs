@@ -131,7 +131,6 @@ module Kernel =
 
     /// Row-wise softmax cross-entropy of m×k logits against targets, column-major: returns the mean loss and
     /// writes the gradient (softmax ⊙ ΣⱼTⱼ − T)/m: the loss's rule (ObjectiveRules.SoftmaxCrossEntropyRule).
-    [<OptimizedFromFirstCall>] // every batch
     let softmaxCrossEntropy<'T
         when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
         (m: int)

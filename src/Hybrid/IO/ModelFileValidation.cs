@@ -80,9 +80,12 @@ static class ModelFileValidation
             if (specs[i] is LayerSpec.Graph g)
             {
                 foreach (var (name, rows, cols, _) in g.rule.Parameters(width))
-                    values[$"{i}.{name}"] = Tensor(path, tensors, $"{i}.{name}", rows == 1 && name == "bias" ? [cols] : [rows, cols], allowNonFinite,
+                {
+                    var key = $"{i}.{name}";
+                    values[key] = Tensor(path, tensors, key, rows == 1 && name == "bias" ? [cols] : [rows, cols], allowNonFinite,
                         t => ToMatrix(t, rows, cols)); // a one-row bias is stored [n], as PyTorch stores biases
-                foreach (var (name, _, _, _) in g.rule.Parameters(width)) used.Add($"{i}.{name}");
+                    used.Add(key);
+                }
                 width = g.rule.Outputs(width);
             }
 
