@@ -79,72 +79,6 @@ let private optimizers =
         "AdamW", OptimizerSpec.adamW 0.01 0.1
     ]
 
-/// Parameters after three steps on the same batch, by the graph or by the fused trainer.
-let private train fused (objective: LossFunction) optimizer clip (case: Case) =
-    let d = case.Dims
-    let model = Sequential.create<float> (Random d[4]) d[1] (network objective d)
-    let x, y = case.Inputs[0], case.Inputs[1]
-    let rng = Random 9
-
-    if fused then
-        let trainer = FusedTrainer(model, objective, optimizer, clip)
-        let outputs = Array.zeroCreate (x.RowCount * y.ColumnCount)
-
-        let fill =
-            Action<Span<float>, Span<float>>(fun xs ys ->
-                x.ToRowMajorArray().CopyTo xs
-                y.AsColumnMajorArray().CopyTo ys)
-
-        for _ in 1..3 do
-            trainer.Step(ManagedKernels<float>.Instance, x.RowCount, fill, 0.05, rng, Span outputs)
-            |> ignore
-    else
-        let trainer = GraphTrainer(model, objective, optimizer, clip)
-
-        for _ in 1..3 do
-            trainer.Step(x, y, 0.05, rng) |> ignore<struct (float * _)>
-
-    Sequential.parameters model |> Array.map (fun (_, p) -> p.Value)
-
-/// The same as train, for a model with a graph layer between dense ones.
-let private trainWithGraphLayer fused optimizer clip (case: Case) =
-    let d = case.Dims
-
-    let specs =
-        [|
-            LayerSpec.Dense(d[2], GlorotUniform, GlorotUniform)
-            LayerSpec.Graph(Residual())
-            LayerSpec.Activation ActivationFunction.ReLU
-            LayerSpec.Dense(d[3], GlorotUniform, GlorotUniform)
-        |]
-
-    let model = Sequential.create<float> (Random d[4]) d[1] specs
-    let x, y = case.Inputs[0], case.Inputs[1]
-    let rng = Random 9
-
-    if fused then
-        let trainer = FusedTrainer(model, LossFunction.SoftmaxCrossEntropy, optimizer, clip)
-        let outputs = Array.zeroCreate (x.RowCount * y.ColumnCount)
-
-        let fill =
-            Action<Span<float>, Span<float>>(fun xs ys ->
-                x.ToRowMajorArray().CopyTo xs
-                y.AsColumnMajorArray().CopyTo ys)
-
-        for _ in 1..3 do
-            trainer.Step(ManagedKernels<float>.Instance, x.RowCount, fill, 0.05, rng, Span outputs)
-            |> ignore
-    else
-        let trainer = GraphTrainer(model, LossFunction.SoftmaxCrossEntropy, optimizer, clip)
-
-        for _ in 1..3 do
-            trainer.Step(x, y, 0.05, rng) |> ignore<struct (float * _)>
-
-    Sequential.parameters model |> Array.map (fun (_, p) -> p.Value)
-
-let private batches =
-    cases 5 (fun d -> [| (d[0], d[1], Domain.any); (d[0], d[3], Domain.unit) |])
-
 /// A trainer of either kind over a model: a step (drawing dropout from rng), its state out, a state in.
 let private trainer fused (objective: LossFunction) optimizer clip (model: Sequential<float>) (case: Case) =
     let x, y = case.Inputs[0], case.Inputs[1]
@@ -169,6 +103,40 @@ let private trainer fused (objective: LossFunction) optimizer clip (model: Seque
         (fun rng -> t.Step(x, y, 0.05, rng) |> ignore<struct (float * _)>),
         (fun () -> t.Export()),
         (fun state -> t.Restore state)
+
+/// The parameters of model after three steps on the case's batch, by the graph or by the fused trainer.
+let private threeSteps fused objective optimizer clip (model: Sequential<float>) (case: Case) =
+    let step, _, _ = trainer fused objective optimizer clip model case
+    let rng = Random 9
+
+    for _ in 1..3 do
+        step rng
+
+    Sequential.parameters model |> Array.map (fun (_, p) -> p.Value)
+
+/// Parameters after three steps on the same batch, by the graph or by the fused trainer.
+let private train fused (objective: LossFunction) optimizer clip (case: Case) =
+    let d = case.Dims
+    let model = Sequential.create<float> (Random d[4]) d[1] (network objective d)
+    threeSteps fused objective optimizer clip model case
+
+/// The same as train, for a model with a graph layer between dense ones.
+let private trainWithGraphLayer fused optimizer clip (case: Case) =
+    let d = case.Dims
+
+    let specs =
+        [|
+            LayerSpec.Dense(d[2], GlorotUniform, GlorotUniform)
+            LayerSpec.Graph(Residual())
+            LayerSpec.Activation ActivationFunction.ReLU
+            LayerSpec.Dense(d[3], GlorotUniform, GlorotUniform)
+        |]
+
+    let model = Sequential.create<float> (Random d[4]) d[1] specs
+    threeSteps fused LossFunction.SoftmaxCrossEntropy optimizer clip model case
+
+let private batches =
+    cases 5 (fun d -> [| (d[0], d[1], Domain.any); (d[0], d[3], Domain.unit) |])
 
 /// Parameters after three steps straight, and after two steps, a copy of the weights and the optimizer's state into a
 /// new model and trainer, and a third step there.
