@@ -5,6 +5,16 @@ open System.Collections.Generic
 open System.Numerics
 open MathNet.Numerics.LinearAlgebra
 
+/// An op's in-place form, for a graph recorded once and replayed (Replay): Forward result recomputes the op's value into
+/// result (the node's own value matrix) from its inputs' current values; Backward g i into writes the gradient with
+/// respect to input i, given the output's gradient g, into into (overwriting it; the replay sums the paths of a node
+/// used twice). Neither allocates per call.
+type InPlace<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>> =
+    {
+        Forward: Matrix<'T> -> unit
+        Backward: Matrix<'T> -> int -> Matrix<'T> -> unit
+    }
+
 /// A vertex of the computational graph: a value, the op that made it, its inputs, and the
 /// local derivative of that op (how the output's gradient flows to each input). Leaves are
 /// variables (which want a gradient) or constants (which do not).
@@ -24,6 +34,7 @@ type Node<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and '
     let mutable backward = backward
     let mutable released = false
     let mutable grad: Matrix<'T> option = None
+    let mutable inPlace: InPlace<'T> voption = ValueNone
 
     /// The name of the op that made this node ("variable" or "constant" for leaves).
     member _.Op = op
@@ -60,10 +71,16 @@ type Node<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and '
 
     member internal _.Rule = backward
 
+    /// The op's in-place form, if it has one (Graph.opWith); a graph made only of such ops can be replayed.
+    member internal _.InPlace
+        with get () = inPlace
+        and set v = inPlace <- v
+
     member internal _.Release() =
         if not (op = "variable" || op = "constant") then
             inputs <- [||]
             backward <- None
+            inPlace <- ValueNone
             released <- true
 
     /// The op, the name if any, and the shape, e.g. "variable w 2×1".
@@ -90,6 +107,29 @@ module Graph =
         let requires = inputs |> Array.exists (fun n -> n.RequiresGrad)
         // A node no gradient can reach keeps no rule: nothing would ever call it.
         Node<'T>(name, "", value, inputs, (if requires then Some backward else None), requires)
+
+    /// Graph.op with the op's in-place form as well (InPlace): forwardInto result recomputes the value into result from
+    /// the inputs' current values, backwardInto g i into writes backward g i into into. A graph whose ops all have one
+    /// can be recorded once and replayed without allocating (Replay, the fused trainer's graph layers); an op made with
+    /// plain Graph.op makes its graph rebuild every time instead.
+    let opWith
+        (name: string)
+        (inputs: Node<'T>[])
+        (value: Matrix<'T>)
+        (backward: Matrix<'T> -> int -> Matrix<'T>)
+        (forwardInto: Matrix<'T> -> unit)
+        (backwardInto: Matrix<'T> -> int -> Matrix<'T> -> unit)
+        =
+        let node = op name inputs value backward
+
+        node.InPlace <-
+            ValueSome
+                {
+                    Forward = forwardInto
+                    Backward = backwardInto
+                }
+
+        node
 
     /// Every node the root depends on, each after its inputs (a topological order),
     /// walked without recursion so that long chains cannot overflow the stack.

@@ -23,10 +23,24 @@ module Activations =
         let y = Array.zeroCreate<'T> s.Count
         rule.Forward(s.Rows, s.Cols, ReadOnlySpan xs, Span y)
 
-        Graph.op rule.Name [| x |] (Matrix<'T>.Build.Dense(s.Rows, s.Cols, y)) (fun g _ ->
-            let dx = Array.zeroCreate<'T> s.Count
-            rule.Backward(s.Rows, s.Cols, ReadOnlySpan xs, ReadOnlySpan y, ReadOnlySpan(Tensor.columns g), Span dx)
-            Matrix<'T>.Build.Dense(s.Rows, s.Cols, dx))
+        Graph.opWith
+            rule.Name
+            [| x |]
+            (Matrix<'T>.Build.Dense(s.Rows, s.Cols, y))
+            (fun g _ ->
+                let dx = Array.zeroCreate<'T> s.Count
+                rule.Backward(s.Rows, s.Cols, ReadOnlySpan xs, ReadOnlySpan y, ReadOnlySpan(Tensor.columns g), Span dx)
+                Matrix<'T>.Build.Dense(s.Rows, s.Cols, dx))
+            (fun r -> rule.Forward(s.Rows, s.Cols, ReadOnlySpan xs, Span(Tensor.data r)))
+            (fun g _ into ->
+                rule.Backward(
+                    s.Rows,
+                    s.Cols,
+                    ReadOnlySpan xs,
+                    ReadOnlySpan y,
+                    ReadOnlySpan(Tensor.data g),
+                    Span(Tensor.data into)
+                ))
 
     /// σ(x) = 1 / (1 + e⁻ˣ). σ′ = y(1 − y).
     let sigmoid (x: Node<'T>) = apply ActivationRules.sigmoid x
@@ -63,6 +77,16 @@ module Activations =
     let logSoftmax (z: Node<'T>) =
         let y = Tensor.logSoftmaxRows z.Value
 
-        Graph.op "logSoftmax" [| z |] y (fun g _ ->
-            let total = g.RowSums().ToColumnMatrix()
-            g.Subtract(y.PointwiseExp().PointwiseMultiply(Tensor.broadcastTo z.Shape total)))
+        let rows, cols = z.Shape.Rows, z.Shape.Cols
+        // The row sums of the gradient, kept for the in-place backward.
+        let totals = Array.zeroCreate<'T> rows
+
+        Graph.opWith
+            "logSoftmax"
+            [| z |]
+            y
+            (fun g _ ->
+                let total = g.RowSums().ToColumnMatrix()
+                g.Subtract(y.PointwiseExp().PointwiseMultiply(Tensor.broadcastTo z.Shape total)))
+            (fun r -> Tensor.logSoftmaxRowsInto z.Value r)
+            (fun g _ into -> Tensor.logSoftmaxBackwardInto g y totals into)

@@ -35,7 +35,8 @@ module Linalg =
             | false, true -> A.TransposeAndMultiply B
             | true, true -> A.TransposeThisAndMultiply(B.Transpose())
 
-        Graph.op "matmul" [| a; b |] value (fun G i ->
+        let backward (G: Matrix<'T>) i =
+
             match transposeA, transposeB, i with
             | false, false, 0 -> G.TransposeAndMultiply B // G·Bᵀ
             | false, false, _ -> A.TransposeThisAndMultiply G // Aᵀ·G
@@ -44,14 +45,37 @@ module Linalg =
             | false, true, 0 -> G.Multiply B // (C = ABᵀ) dA = G·B
             | false, true, _ -> G.TransposeThisAndMultiply A // dB = Gᵀ·A
             | true, true, 0 -> B.TransposeThisAndMultiply(G.Transpose()) // (C = AᵀBᵀ) dA = Bᵀ·Gᵀ
-            | true, true, _ -> G.TransposeThisAndMultiply(A.Transpose())) // dB = Gᵀ·Aᵀ
+            | true, true, _ -> G.TransposeThisAndMultiply(A.Transpose()) // dB = Gᵀ·Aᵀ
+
+        match transposeA, transposeB with
+        | true, true -> Graph.op "matmul" [| a; b |] value backward // rare: left to rebuild
+        | _ ->
+            Graph.opWith
+                "matmul"
+                [| a; b |]
+                value
+                backward
+                (fun C ->
+                    match transposeA, transposeB with
+                    | false, false -> A.Multiply(B, C)
+                    | true, false -> A.TransposeThisAndMultiply(B, C)
+                    | _ -> A.TransposeAndMultiply(B, C))
+                (fun G i into ->
+                    match transposeA, transposeB, i with
+                    | false, false, 0 -> G.TransposeAndMultiply(B, into)
+                    | false, false, _ -> A.TransposeThisAndMultiply(G, into)
+                    | true, false, 0 -> B.TransposeAndMultiply(G, into)
+                    | true, false, _ -> A.Multiply(G, into)
+                    | false, true, 0 -> G.Multiply(B, into)
+                    | _ -> G.TransposeThisAndMultiply(A, into))
 
     /// a · b, the matrix product.
     let matmul (a: Node<'T>) (b: Node<'T>) = matmulWith false false a b
 
     /// xᵀ. d/dx = gᵀ.
     let transpose (x: Node<'T>) =
-        Graph.op "transpose" [| x |] (x.Value.Transpose()) (fun g _ -> g.Transpose())
+        Graph.opWith "transpose" [| x |] (x.Value.Transpose()) (fun g _ -> g.Transpose()) (fun r -> x.Value.Transpose r) (fun g _ into ->
+            g.Transpose into)
 
     /// x + 1·b: the row vector b (1×n) added to every row of x (m×n), as a dense layer adds its
     /// bias to each sample. d/dx = g, d/db = the column sums of g.
@@ -65,4 +89,16 @@ module Linalg =
         for i in 0 .. value.RowCount - 1 do
             value.SetRow(i, value.Row(i).Add row)
 
-        Graph.op "addRowVector" [| x; b |] value (fun g i -> if i = 0 then g else g.ColumnSums().ToRowMatrix())
+        Graph.opWith
+            "addRowVector"
+            [| x; b |]
+            value
+            (fun g i -> if i = 0 then g else g.ColumnSums().ToRowMatrix())
+            (fun r ->
+                let xs, bs, rs = Tensor.data x.Value, Tensor.data b.Value, Tensor.data r
+                let rows = r.RowCount
+
+                for j in 0 .. r.ColumnCount - 1 do
+                    for i in 0 .. rows - 1 do
+                        rs[j * rows + i] <- xs[j * rows + i] + bs[j])
+            (fun g i into -> if i = 0 then g.CopyTo into else Tensor.sumToInto g into)

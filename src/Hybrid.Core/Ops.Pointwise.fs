@@ -10,7 +10,23 @@ module Pointwise =
     /// output y = f(x) (whichever is cheaper), so d/dx = g ⊙ f′(x, y).
     let unary (name: string) (f: 'T -> 'T) (df: 'T -> 'T -> 'T) (x: Node<'T>) =
         let y = Tensor.map f x.Value
-        Graph.op name [| x |] y (fun g _ -> g.PointwiseMultiply(Tensor.map2 df x.Value y))
+
+        Graph.opWith
+            name
+            [| x |]
+            y
+            (fun g _ -> g.PointwiseMultiply(Tensor.map2 df x.Value y))
+            (fun r ->
+                let xs, ys = Tensor.data x.Value, Tensor.data r
+
+                for k in 0 .. ys.Length - 1 do
+                    ys[k] <- f xs[k])
+            (fun g _ into ->
+                let gs, xs, ys, d: 'T[] * 'T[] * 'T[] * 'T[] =
+                    Tensor.data g, Tensor.data x.Value, Tensor.data y, Tensor.data into
+
+                for k in 0 .. d.Length - 1 do
+                    d[k] <- gs[k] * df xs[k] ys[k])
 
     /// eˣ. f′ = eˣ = y.
     let exp (x: Node<'T>) =

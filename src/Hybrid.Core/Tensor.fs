@@ -141,6 +141,118 @@ module Tensor =
         else
             m
 
+    /// broadcastTo into an existing matrix of the target shape (the in-place form of a broadcast); m dense.
+    let broadcastInto (m: Matrix<'T>) (result: Matrix<'T>) =
+        let src, dst = data m, data result
+        let rows, mRows = result.RowCount, m.RowCount
+        let r1, c1 = m.RowCount = 1, m.ColumnCount = 1
+
+        for j in 0 .. result.ColumnCount - 1 do
+            let from = (if c1 then 0 else j) * mRows
+
+            for i in 0 .. rows - 1 do
+                dst[j * rows + i] <- src[from + (if r1 then 0 else i)]
+
+    /// sumTo into an existing matrix of the target shape (the in-place form of a broadcast's gradient); m dense.
+    let sumToInto<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (m: Matrix<'T>)
+        (result: Matrix<'T>)
+        =
+        let src, dst = data m, data result
+        let rows, cols = m.RowCount, m.ColumnCount
+
+        if result.RowCount = rows && result.ColumnCount = cols then
+            m.CopyTo result
+        elif result.RowCount = 1 && result.ColumnCount = cols then
+            // Column sums, each down its column.
+            for j in 0 .. cols - 1 do
+                let mutable s = 'T.Zero
+
+                for i in 0 .. rows - 1 do
+                    s <- s + src[j * rows + i]
+
+                dst[j] <- s
+        elif result.ColumnCount = 1 && result.RowCount = rows then
+            // Row sums, column after column.
+            Array.Clear dst
+
+            for j in 0 .. cols - 1 do
+                for i in 0 .. rows - 1 do
+                    dst[i] <- dst[i] + src[j * rows + i]
+        else
+            // Everything: the column sums, then their sum.
+            let mutable total = 'T.Zero
+
+            for j in 0 .. cols - 1 do
+                let mutable s = 'T.Zero
+
+                for i in 0 .. rows - 1 do
+                    s <- s + src[j * rows + i]
+
+                total <- total + s
+
+            dst[0] <- total
+
+    /// −g ⊙ a ⊘ b², the gradient of a ⊘ b with respect to b, into result (all four dense, of one shape).
+    let quotientGradientInto<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (g: Matrix<'T>)
+        (a: Matrix<'T>)
+        (b: Matrix<'T>)
+        (result: Matrix<'T>)
+        =
+        let gs, xs, ys, d = data g, data a, data b, data result
+
+        for k in 0 .. d.Length - 1 do
+            let top: 'T = gs[k] * xs[k]
+            let bottom: 'T = ys[k] * ys[k]
+            d[k] <- 'T.NegativeOne * (top / bottom)
+
+    /// logSoftmaxRows z into result: per row z − max − ln Σ e^(z − max), in the same order of operations.
+    let logSoftmaxRowsInto<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (z: Matrix<'T>)
+        (result: Matrix<'T>)
+        =
+        let zs, rs = data z, data result
+        let rows, cols = z.RowCount, z.ColumnCount
+
+        for i in 0 .. rows - 1 do
+            let mutable m = zs[i]
+
+            for j in 1 .. cols - 1 do
+                m <- 'T.Max(m, zs[j * rows + i])
+
+            let mutable total = 'T.Zero
+
+            for j in 0 .. cols - 1 do
+                let shifted: 'T = zs[j * rows + i] - m
+                total <- total + 'T.Exp shifted
+
+            let lse = 'T.Log total
+
+            for j in 0 .. cols - 1 do
+                let shifted: 'T = zs[j * rows + i] - m
+                rs[j * rows + i] <- shifted - lse
+
+    /// The gradient of y = logSoftmaxRows z, g − e^y ⊙ (row sums of g), into result; totals (one per row) is scratch.
+    let logSoftmaxBackwardInto<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (g: Matrix<'T>)
+        (y: Matrix<'T>)
+        (totals: 'T[])
+        (result: Matrix<'T>)
+        =
+        let gs, ys, d = data g, data y, data result
+        let rows, cols = g.RowCount, g.ColumnCount
+        Array.Clear totals
+
+        for j in 0 .. cols - 1 do
+            for i in 0 .. rows - 1 do
+                totals[i] <- totals[i] + gs[j * rows + i]
+
+        for j in 0 .. cols - 1 do
+            for i in 0 .. rows - 1 do
+                let k = j * rows + i
+                d[k] <- gs[k] - 'T.Exp(ys[k]) * totals[i]
+
     /// The largest element of each row, as a column (rows×1).
     let rowMax (m: Matrix<'T>) =
         Matrix<'T>.Build.Dense(m.RowCount, 1, fun i _ -> m.Row(i).Maximum())

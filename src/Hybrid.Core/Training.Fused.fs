@@ -74,13 +74,27 @@ type FusedTrainer<'T
 
             start)
 
-    // A user-defined graph layer's input and output nodes of the current step, from its forward to its backward.
-    let segments = Array.zeroCreate<struct (Node<'T> * Node<'T>)> model.Layers.Length
+    // Each user-defined graph layer's recorded graphs, replayed between the fused layers (GraphLayerRunner).
+    let graphLayers =
+        model.Layers
+        |> Array.mapi (fun i layer ->
+            match layer with
+            | GraphLayer(rule, ps) -> GraphLayerRunner<'T>(i, rule, ps, widths[i], widths[i + 1])
+            | _ -> Unchecked.defaultof<_>)
+
 
     let host (b: Buffer<'T>) =
         match b with
         | :? HostBuffer<'T> as h -> h.Data
         | _ -> invalidOp "FusedTrainer: a graph layer runs on host buffers"
+
+    // Each graph layer's parameter-gradient arrays, gathered once.
+    let graphLayerGrads =
+        model.Layers
+        |> Array.mapi (fun i layer ->
+            match layer with
+            | GraphLayer(_, ps) -> Array.init ps.Length (fun k -> host grads[paramIndex[i] + k])
+            | _ -> [||])
 
     // The batch arrives row-major, as samples are stored: a first dense layer reads it as Xᵀ through transposed
     // products, so no transpose copy is made (and the gather is a plain copy per sample).
@@ -226,26 +240,17 @@ type FusedTrainer<'T
 
                 kernels.Multiply(rows * n, input i, w.Masks[i], out)
             | LayerSpec.Graph _ ->
-                match model.Layers[i] with
-                | GraphLayer(rule, ps) ->
-                    // The graph reads the input buffer in place; only its own ops allocate.
-                    let m = Matrix<'T>.Build.Dense(rows, widths[i], host (input i))
-                    let x = if i > 0 then Graph.variable "input" m else Graph.constant m
-                    let y = rule.Forward(x, ps)
-
-                    if y.Shape <> Shape.create rows n then
-                        raise (
-                            ShapeMismatchException(
-                                $"layer {i} ({rule.Name})",
-                                Shape.create rows n,
-                                y.Shape,
-                                "a graph layer's output must have its declared width"
-                            )
-                        )
-
-                    Tensor.columns(y.Value).AsSpan().CopyTo(Span(host out))
-                    segments[i] <- struct (x, y)
-                | _ -> ()
+                // The layer's graph reads the input buffer in place; after its first step at this batch size it is
+                // replayed into buffers kept between steps.
+                graphLayers[i]
+                    .Forward(
+                        rows,
+                        host (input i),
+                        host out,
+                        host w.Gradients[i],
+                        (if i > 0 then host w.Gradients[i - 1] else [||]),
+                        graphLayerGrads[i]
+                    )
 
         let last = model.Specs.Length - 1
         let k = Array.last widths
@@ -336,31 +341,17 @@ type FusedTrainer<'T
                     if needInput then
                         kernels.Multiply(rows * n, g, w.Masks[i], w.Gradients[i - 1])
                 | LayerSpec.Graph _ ->
-                    match model.Layers[i] with
-                    | GraphLayer(_, ps) ->
-                        let struct (x, y) = segments[i]
-                        segments[i] <- Unchecked.defaultof<_>
-                        let p = paramIndex[i]
+                    graphLayers[i]
+                        .Backward(
+                            rows,
+                            host g,
+                            (if needInput then host w.Gradients[i - 1] else [||]),
+                            graphLayerGrads[i]
+                        )
 
-                        for q in ps do
-                            q.ZeroGrad()
-
-                        Graph.backwardWith false (Matrix<'T>.Build.Dense(rows, n, host g)) y
-
-                        let copy (grad: Matrix<'T> option) (into: 'T[]) =
-                            match grad with
-                            | Some m -> Tensor.columns(m).AsSpan().CopyTo(Span into)
-                            | None -> Array.Clear into
-
-                        if needInput then
-                            copy x.Grad (host w.Gradients[i - 1])
-
-                        for k in 0 .. ps.Length - 1 do
-                            copy ps[k].Grad (host grads[p + k])
-
-                            if early then
-                                update (p + k)
-                    | _ -> ()
+                    if early then
+                        for k in 0 .. graphLayerGrads[i].Length - 1 do
+                            update (paramIndex[i] + k)
 
             match clipNorm with
             | Some maxNorm ->
