@@ -77,7 +77,12 @@ module Replay =
             for struct (leaf, buffer) in wanted do
                 if Tensor.shape buffer <> leaf.Shape then
                     raise (
-                        ShapeMismatchException("Replay.tryRecord", leaf.Shape, Tensor.shape buffer, "a leaf's gradient buffer")
+                        ShapeMismatchException(
+                            "Replay.tryRecord",
+                            leaf.Shape,
+                            Tensor.shape buffer,
+                            "a leaf's gradient buffer"
+                        )
                     )
 
                 leafBuffers[leaf] <- buffer
@@ -103,7 +108,9 @@ module Replay =
 
             // The edges in Graph.backward's order: ops from the root down, inputs left to right.
             let filled = HashSet<Node<'T>>(HashIdentity.Reference)
-            let edges = List<struct (int * int * Matrix<'T> * Matrix<'T> * Matrix<'T> voption)>()
+
+            let edges =
+                List<struct (int * int * Matrix<'T> * Matrix<'T> * Matrix<'T> voption)>()
 
             for k in ops.Length - 1 .. -1 .. 0 do
                 let node = ops[k]
@@ -111,6 +118,7 @@ module Replay =
                 if node.RequiresGrad then
                     for i in 0 .. node.Inputs.Count - 1 do
                         let input = node.Inputs[i]
+
                         match bufferOf input with
                         | ValueSome into when input.RequiresGrad ->
                             let scratch =

@@ -32,12 +32,19 @@ module Arith =
     /// a + b. d/da = g, d/db = g.
     let add (a: Node<'T>) (b: Node<'T>) =
         let a, b = align "add" a b
-        Graph.opWith "add" [| a; b |] (a.Value.Add b.Value) (fun g _ -> g) (fun r -> a.Value.Add(b.Value, r)) (fun g _ into ->
-            g.CopyTo into)
+
+        Graph.opWith
+            "add"
+            [| a; b |]
+            (a.Value.Add b.Value)
+            (fun g _ -> g)
+            (fun r -> a.Value.Add(b.Value, r))
+            (fun g _ into -> g.CopyTo into)
 
     /// a − b. d/da = g, d/db = −g.
     let sub (a: Node<'T>) (b: Node<'T>) =
         let a, b = align "sub" a b
+
         Graph.opWith
             "sub"
             [| a; b |]
@@ -48,8 +55,13 @@ module Arith =
 
     /// −x. d/dx = −g.
     let neg (x: Node<'T>) =
-        Graph.opWith "neg" [| x |] (x.Value.Negate()) (fun g _ -> g.Negate()) (fun r -> x.Value.Negate r) (fun g _ into ->
-            g.Negate into)
+        Graph.opWith
+            "neg"
+            [| x |]
+            (x.Value.Negate())
+            (fun g _ -> g.Negate())
+            (fun r -> x.Value.Negate r)
+            (fun g _ into -> g.Negate into)
 
     /// a ⊙ b, elementwise. d/da = g ⊙ b, d/db = g ⊙ a.
     let mul (a: Node<'T>) (b: Node<'T>) =
@@ -93,5 +105,11 @@ module Arith =
     /// c · x for a constant c. d/dx = c · g.
     let mulScalar (c: float) (x: Node<'T>) =
         let c = Tensor.ofFloat<'T> c
-        Graph.opWith "mulScalar" [| x |] (x.Value.Multiply c) (fun g _ -> g.Multiply c) (fun r -> x.Value.Multiply(c, r)) (fun g _ into ->
-            g.Multiply(c, into))
+
+        Graph.opWith
+            "mulScalar"
+            [| x |]
+            (x.Value.Multiply c)
+            (fun g _ -> g.Multiply c)
+            (fun r -> x.Value.Multiply(c, r))
+            (fun g _ into -> g.Multiply(c, into))

@@ -74,8 +74,13 @@ module Linalg =
 
     /// xᵀ. d/dx = gᵀ.
     let transpose (x: Node<'T>) =
-        Graph.opWith "transpose" [| x |] (x.Value.Transpose()) (fun g _ -> g.Transpose()) (fun r -> x.Value.Transpose r) (fun g _ into ->
-            g.Transpose into)
+        Graph.opWith
+            "transpose"
+            [| x |]
+            (x.Value.Transpose())
+            (fun g _ -> g.Transpose())
+            (fun r -> x.Value.Transpose r)
+            (fun g _ into -> g.Transpose into)
 
     /// x + 1·b: the row vector b (1×n) added to every row of x (m×n), as a dense layer adds its
     /// bias to each sample. d/dx = g, d/db = the column sums of g.

@@ -26,6 +26,7 @@ module Reduce =
     let mean (x: Node<'T>) =
         let n = Tensor.ofFloat<'T>(float x.Shape.Count)
         let total = x.Value.ColumnSums().Sum()
+
         Graph.opWith
             "mean"
             [| x |]

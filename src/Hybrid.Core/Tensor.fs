@@ -194,7 +194,8 @@ module Tensor =
             dst[0] <- total
 
     /// −g ⊙ a ⊘ b², the gradient of a ⊘ b with respect to b, into result (all four dense, of one shape).
-    let quotientGradientInto<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+    let quotientGradientInto<'T
+        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
         (g: Matrix<'T>)
         (a: Matrix<'T>)
         (b: Matrix<'T>)
@@ -208,7 +209,8 @@ module Tensor =
             d[k] <- 'T.NegativeOne * (top / bottom)
 
     /// logSoftmaxRows z into result: per row z − max − ln Σ e^(z − max), in the same order of operations.
-    let logSoftmaxRowsInto<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+    let logSoftmaxRowsInto<'T
+        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
         (z: Matrix<'T>)
         (result: Matrix<'T>)
         =
@@ -234,7 +236,8 @@ module Tensor =
                 rs[j * rows + i] <- shifted - lse
 
     /// The gradient of y = logSoftmaxRows z, g − e^y ⊙ (row sums of g), into result; totals (one per row) is scratch.
-    let logSoftmaxBackwardInto<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+    let logSoftmaxBackwardInto<'T
+        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
         (g: Matrix<'T>)
         (y: Matrix<'T>)
         (totals: 'T[])

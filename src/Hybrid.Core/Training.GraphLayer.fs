@@ -44,7 +44,13 @@ type internal GraphLayerRunner<'T
 
     let build rows (input: 'T[]) =
         let m = Matrix<'T>.Build.Dense(rows, inputs, input)
-        let x = if index > 0 then Graph.variable "input" m else Graph.constant m
+
+        let x =
+            if index > 0 then
+                Graph.variable "input" m
+            else
+                Graph.constant m
+
         let y = rule.Forward(x, ps)
 
         if y.Shape <> Shape.create rows outputs then
@@ -122,7 +128,9 @@ type internal GraphLayerRunner<'T
             Tensor.columns(y.Value).AsSpan().CopyTo(Span output)
         | _ ->
             let struct (x, y) = build rows input
-            let wrap (n: Node<'T>) (a: 'T[]) = struct (n, Matrix<'T>.Build.Dense(n.Shape.Rows, n.Shape.Cols, a))
+
+            let wrap (n: Node<'T>) (a: 'T[]) =
+                struct (n, Matrix<'T>.Build.Dense(n.Shape.Rows, n.Shape.Cols, a))
 
             let wanted =
                 [|
@@ -180,8 +188,7 @@ type internal GraphLayerRunner<'T
             rebuiltBackward (struct (x, y))
 
             let same =
-                Array.forall2 close replayed paramGradients
-                && close replayedInput inputGradient
+                Array.forall2 close replayed paramGradients && close replayedInput inputGradient
 
             if same then
                 // Keep the replay's numbers, which later steps will give.
