@@ -99,8 +99,13 @@ module Arith =
     let addScalar (c: float) (x: Node<'T>) =
         let c = Tensor.ofFloat<'T> c
 
-        Graph.opWith "addScalar" [| x |] (x.Value.Add c) (fun g _ -> g) (fun r -> x.Value.Add(c, r)) (fun g _ into ->
-            g.CopyTo into)
+        Graph.opWith
+            "addScalar"
+            [| x |]
+            (x.Value.Add c)
+            (fun g _ -> g)
+            (fun r -> Tensor.addScalarInto c x.Value r)
+            (fun g _ into -> g.CopyTo into)
 
     /// c · x for a constant c. d/dx = c · g.
     let mulScalar (c: float) (x: Node<'T>) =

@@ -193,6 +193,18 @@ module Tensor =
 
             dst[0] <- total
 
+    /// m + c into result, element by element (MathNet's Add(scalar, result) allocates).
+    let addScalarInto<'T
+        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (c: 'T)
+        (m: Matrix<'T>)
+        (result: Matrix<'T>)
+        =
+        let src, dst = data m, data result
+
+        for k in 0 .. dst.Length - 1 do
+            dst[k] <- src[k] + c
+
     /// −g ⊙ a ⊘ b², the gradient of a ⊘ b with respect to b, into result (all four dense, of one shape).
     let quotientGradientInto<'T
         when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>

@@ -248,7 +248,7 @@ type FusedTrainer<'T
                         host (input i),
                         host out,
                         host w.Gradients[i],
-                        (if i > 0 then host w.Gradients[i - 1] else [||]),
+                        (if i > 0 then host w.Gradients[i - 1] else Array.Empty<'T>()),
                         graphLayerGrads[i]
                     )
 
@@ -345,7 +345,10 @@ type FusedTrainer<'T
                         .Backward(
                             rows,
                             host g,
-                            (if needInput then host w.Gradients[i - 1] else [||]),
+                            (if needInput then
+                                 host w.Gradients[i - 1]
+                             else
+                                 Array.Empty<'T>()),
                             graphLayerGrads[i]
                         )
 

@@ -83,6 +83,25 @@ type internal GraphLayerRunner<'T
         | Some m -> Tensor.columns(m).AsSpan().CopyTo(Span into)
         | None -> Array.Clear into
 
+    // The built graph's backward, its gradients copied into the trainer's arrays.
+    let rebuiltBackward rows (seed: 'T[]) (inputGradient: 'T[]) (paramGradients: 'T[][]) (x: Node<'T>) (y: Node<'T>) =
+        for q in ps do
+            q.ZeroGrad()
+
+        Graph.backwardWith false (Matrix<'T>.Build.Dense(rows, outputs, seed)) y
+
+        if inputGradient.Length > 0 then
+            copyGrad x.Grad inputGradient
+
+        for k in 0 .. ps.Length - 1 do
+            copyGrad ps[k].Grad paramGradients[k]
+
+    // Whether a trace is bound to these arrays (the workspace's, the same at every step of one batch size).
+    static member private Bound(t: GraphLayerTrace<'T>, input: 'T[], seed: 'T[], inputGradient: 'T[]) =
+        obj.ReferenceEquals(t.Input, input)
+        && obj.ReferenceEquals(t.Seed, seed)
+        && obj.ReferenceEquals(t.InputGradient, inputGradient)
+
     /// True when the last forward replayed a record rather than building the graph.
     member _.Replaying = replaying
 
@@ -92,13 +111,8 @@ type internal GraphLayerRunner<'T
     member _.Forward(rows: int, input: 'T[], output: 'T[], seed: 'T[], inputGradient: 'T[], paramGradients: 'T[][]) =
         fresh <- ValueNone
 
-        let bound (t: GraphLayerTrace<'T>) =
-            obj.ReferenceEquals(t.Input, input)
-            && obj.ReferenceEquals(t.Seed, seed)
-            && obj.ReferenceEquals(t.InputGradient, inputGradient)
-
         match traces.TryGetValue rows with
-        | true, t when bound t && t.Recording.IsSome ->
+        | true, t when GraphLayerRunner<'T>.Bound(t, input, seed, inputGradient) && t.Recording.IsSome ->
             current <- t
             replaying <- true
             t.Recording.Value.Forward()
@@ -120,7 +134,7 @@ type internal GraphLayerRunner<'T
                 | _ -> t.Root.Value
 
             Tensor.columns(value).AsSpan().CopyTo(Span output)
-        | true, t when bound t ->
+        | true, t when GraphLayerRunner<'T>.Bound(t, input, seed, inputGradient) ->
             current <- t
             replaying <- false
             let struct (x, y) = build rows input
@@ -166,18 +180,6 @@ type internal GraphLayerRunner<'T
     /// The layer's backward: the gradients of its input (unless empty) and of its parameters, from the output's gradient
     /// in the seed array given to Forward.
     member _.Backward(rows: int, seed: 'T[], inputGradient: 'T[], paramGradients: 'T[][]) =
-        let rebuiltBackward struct (x: Node<'T>, y: Node<'T>) =
-            for q in ps do
-                q.ZeroGrad()
-
-            Graph.backwardWith false (Matrix<'T>.Build.Dense(rows, outputs, seed)) y
-
-            if inputGradient.Length > 0 then
-                copyGrad x.Grad inputGradient
-
-            for k in 0 .. ps.Length - 1 do
-                copyGrad ps[k].Grad paramGradients[k]
-
         match replaying, fresh with
         | true, ValueSome(struct (x, y)) ->
             // The checked replay: its gradients against the fresh build's.
@@ -185,7 +187,7 @@ type internal GraphLayerRunner<'T
             current.Checked <- true
             let replayed = Array.map Array.copy paramGradients
             let replayedInput = Array.copy inputGradient
-            rebuiltBackward (struct (x, y))
+            rebuiltBackward rows seed inputGradient paramGradients x y
 
             let same =
                 Array.forall2 close replayed paramGradients && close replayedInput inputGradient
@@ -203,7 +205,8 @@ type internal GraphLayerRunner<'T
                 q.ZeroGrad()
         | true, ValueNone -> current.Recording.Value.Backward()
         | false, ValueSome built ->
-            rebuiltBackward built
+            let struct (x, y) = built
+            rebuiltBackward rows seed inputGradient paramGradients x y
 
             for q in ps do
                 q.ZeroGrad()
