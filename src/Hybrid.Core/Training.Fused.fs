@@ -230,15 +230,18 @@ type FusedTrainer<'T
             | LayerSpec.Dropout rate ->
                 // The same draws, in the same order, as the graph's dropout (Layer.dropoutMask).
 
-                match w.Masks[i] with
-                | :? HostBuffer<'T> as mask ->
+                match w.Masks[i], input i, out with
+                | (:? HostBuffer<'T> as mask), (:? HostBuffer<'T> as x), (:? HostBuffer<'T> as y) when rate > 0.0 ->
+                    // Mask and product in one pass over the buffers.
+                    Layer.fillDropoutMaskWith rate rng rows n mask.Data x.Data y.Data
+                | (:? HostBuffer<'T> as mask), _, _ ->
                     if rate = 0.0 then
                         Array.Fill(mask.Data, 'T.One) // the graph draws nothing for a zero rate
                     else
                         Layer.fillDropoutMask rate rng rows n mask.Data
-                | _ -> invalidOp "FusedTrainer: dropout masks are drawn on the host"
 
-                kernels.Multiply(rows * n, input i, w.Masks[i], out)
+                    kernels.Multiply(rows * n, input i, w.Masks[i], out)
+                | _ -> invalidOp "FusedTrainer: dropout masks are drawn on the host"
             | LayerSpec.Graph _ ->
                 // The layer's graph reads the input buffer in place; after its first step at this batch size it is
                 // replayed into buffers kept between steps.

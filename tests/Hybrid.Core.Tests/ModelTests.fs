@@ -61,6 +61,26 @@ let tests =
                 let evaluated = Sequential.forward { Mode = Evaluation; Random = Random 5 } model x
                 Expect.isTrue (evaluated.Value.Equals(x.Value)) "off in evaluation")
 
+            testCase
+                "a dropout mask drawn with its product is the one drawn alone, the product is x ⊙ mask, and an odd last column drops about its rate"
+                (fun () ->
+                    let rows, cols = 3001, 7
+                    let x = Array.init (rows * cols) (fun k -> sin (float k) + 2.0)
+                    let alone = Array.zeroCreate<float>(rows * cols)
+                    let fused = Array.zeroCreate<float>(rows * cols)
+                    let y = Array.zeroCreate<float>(rows * cols)
+                    Layer.fillDropoutMask 0.25 (Random 11) rows cols alone
+                    Layer.fillDropoutMaskWith 0.25 (Random 11) rows cols fused x y
+                    Expect.sequenceEqual fused alone "the same mask"
+                    Expect.sequenceEqual y (Array.map2 (*) x alone) "the product"
+
+                    for c in [ 0; cols - 1 ] do
+                        let dropped =
+                            alone[c * rows .. (c + 1) * rows - 1] |> Array.filter ((=) 0.0) |> Array.length
+
+                        let rate = float dropped / float rows
+                        Expect.isTrue (rate > 0.22 && rate < 0.28) $"column {c}: {rate} dropped, expected about 0.25")
+
             testCase "the same seed builds the same model" (fun () ->
                 let a = Sequential.create<float32> (Random 3) 5 mlp
                 let b = Sequential.create<float32> (Random 3) 5 mlp
