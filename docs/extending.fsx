@@ -183,7 +183,9 @@ printfn $"training accuracy %.1f{100.0 * custom.Evaluate(moons).Accuracy}%%"
 (*** include-output ***)
 (**
 The summary says which path each layer takes: the dense layers and Swish on the fused kernels, the custom layer as a
-graph between them, on the step's buffers. `LayerRegistry.Register(swishActivation)` and `LayerRegistry.Register(Affine())`
+graph between them, on the step's buffers: recorded on the first step at each batch size and replayed after, each op
+computed in place, so that a warmed step allocates nothing (a forward whose graph depends on the values, which a record
+cannot follow, is detected on the first replay and rebuilt every step). `LayerRegistry.Register(swishActivation)` and `LayerRegistry.Register(Affine())`
 let `Network.Load` read a saved model that names them.
 
 A built-in activation is one `ActivationRule` in `src/Hybrid.Core/Activation.fs`: a case of `ActivationFunction`,

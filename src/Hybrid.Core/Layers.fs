@@ -17,6 +17,10 @@ type GraphLayerRule() =
     abstract Parameters: inputs: int -> (string * int * int * Initializer)[]
 
     /// The layer's output for a batch x (one sample per row), given its parameters in the order Parameters lists them.
+    /// The fused step records the graph this builds on its first step at each batch size and replays it after (Replay),
+    /// so, as for torch.jit.trace, it must build the same graph whatever the values of x and the parameters: no branch
+    /// on a value, no constant made from one. The first replay is checked against a fresh build and a layer that fails
+    /// the check, or uses an op made with Graph.op (no in-place form; Graph.opWith gives one), is rebuilt every step.
     abstract Forward<'T
         when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> Numerics.IFloatingPointIeee754<'T>> :
         x: Node<'T> * parameters: Node<'T>[] -> Node<'T>

@@ -150,7 +150,8 @@ type FusedTrainer<'T
             w
 
     /// True when a fused step runs the layer on its kernels: every built-in layer and user-defined activations. A
-    /// user-defined graph layer runs as a graph between the fused layers, on the workspace's buffers.
+    /// user-defined graph layer runs as a graph between the fused layers, on the workspace's buffers, recorded on its first
+    /// step at each batch size and replayed in place after (GraphLayerRunner: the graph must not depend on the values).
     static member Fuses(spec: LayerSpec) =
         match spec with
         | LayerSpec.Graph _ -> false

@@ -17,7 +17,9 @@ public sealed record LayerParameter(string Name, int Rows, int Columns, WeightIn
 /// parameters, and build the output from <see cref="Variable{T}"/> ops. Add it with <see cref="SequentialBuilder.Layer"/>,
 /// which gradient-checks it first; register it with <see cref="LayerRegistry.Register(CustomLayer)"/> so that a saved model
 /// that uses it loads. It trains, predicts, evaluates and appears in <see cref="Model.Summary"/> like a built-in layer
-/// (on the graph path, between the fused layers).
+/// (on the graph path, between the fused layers: recorded on its first step at each batch size and replayed in place after,
+/// so a warmed step allocates nothing; as with torch.jit.trace, <see cref="Forward{T}"/> must build the same graph whatever
+/// the values, or it is detected on the first replay and rebuilt every step).
 /// </summary>
 public abstract class CustomLayer
 {
