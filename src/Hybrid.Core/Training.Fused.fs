@@ -82,7 +82,6 @@ type FusedTrainer<'T
             | GraphLayer(rule, ps) -> GraphLayerRunner<'T>(i, rule, ps, widths[i], widths[i + 1])
             | _ -> Unchecked.defaultof<_>)
 
-
     let host (b: Buffer<'T>) =
         match b with
         | :? HostBuffer<'T> as h -> h.Data
