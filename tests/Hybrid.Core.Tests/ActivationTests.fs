@@ -25,6 +25,20 @@ let tests =
             gradientMatches "sigmoid gradient matches finite differences" "sigmoid" (sameShape 1 Domain.any) (fun x ->
                 Activations.sigmoid x[0])
 
+            gradientMatches
+                "an activation built from graph ops (x ⊙ tanh x) has a gradient that matches finite differences"
+                "graph activation"
+                (sameShape 1 Domain.any)
+                (fun x ->
+                    let rule =
+                        GraphActivationRule(
+                            "x tanh x",
+                            Func<Node<float32>, Node<float32>>(fun v -> Arith.mul v (Activations.tanh v)),
+                            Func<Node<float>, Node<float>>(fun v -> Arith.mul v (Activations.tanh v))
+                        )
+
+                    Activations.apply rule x[0])
+
             gradientMatches "tanh gradient matches finite differences" "tanh" (sameShape 1 Domain.any) (fun x ->
                 Activations.tanh x[0])
 

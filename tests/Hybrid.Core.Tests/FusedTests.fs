@@ -19,6 +19,14 @@ let private swish =
         Func<float, float, float>(fun x y -> sigma x + y * (1.0 - sigma x))
     )
 
+/// Swish built from graph ops, x ⊙ σ(x): its derivative is the graph's.
+let private graphSwish =
+    GraphActivationRule(
+        "graph swish",
+        Func<Node<float32>, Node<float32>>(fun x -> Arith.mul x (Activations.sigmoid x)),
+        Func<Node<float>, Node<float>>(fun x -> Arith.mul x (Activations.sigmoid x))
+    )
+
 /// A small network: dims [batch; inputs; hidden; outputs; variant], with the output layer the loss takes
 /// (a Sigmoid before the binary cross-entropy, a Softmax before the categorical one, logits otherwise).
 let private network (objective: LossFunction) (d: int[]) =
@@ -172,6 +180,22 @@ let private trainWithLayer (layer: GraphLayerRule) fused optimizer clip (case: C
     let model = Sequential.create<float> (Random d[4]) d[1] specs
     threeSteps fused LossFunction.SoftmaxCrossEntropy optimizer clip model case
 
+/// The same as train, for dense layers around an activation (twice: one rule, two layers of one shape).
+let private trainWithActivation (rule: ActivationRule) fused (case: Case) =
+    let d = case.Dims
+
+    let specs =
+        [|
+            LayerSpec.Dense(d[2], GlorotUniform, GlorotUniform)
+            LayerSpec.Activation(ActivationFunction.Custom rule)
+            LayerSpec.Dense(d[2], GlorotUniform, GlorotUniform)
+            LayerSpec.Activation(ActivationFunction.Custom rule)
+            LayerSpec.Dense(d[3], GlorotUniform, GlorotUniform)
+        |]
+
+    let model = Sequential.create<float> (Random d[4]) d[1] specs
+    threeSteps fused LossFunction.SoftmaxCrossEntropy (OptimizerSpec.adam 0.01) None model case
+
 let private trainWithGraphLayer fused optimizer clip case =
     trainWithLayer (Residual()) fused optimizer clip case
 
@@ -305,49 +329,63 @@ let tests =
                         let fused = trainWithLayer (layer ()) true adam None case
                         Array.forall2 (close 1e-10) graph fused)))
 
-            testCase "a warmed fused step of a model with a graph layer of in-place ops allocates nothing" (fun () ->
-                // MathNet's managed provider allocates inside its own matrix products; the fast providers do not.
-                if Hybrid.Providers.Active = Hybrid.ProviderKind.Managed then
-                    skiptest "the managed provider's products allocate"
+            testPropertyWithConfig
+                config
+                "an activation built from graph ops trains as the graph step does, and as its f and f′ form"
+                (Prop.forAll batches (fun case ->
+                    let graph = trainWithActivation graphSwish false case
+                    let fused = trainWithActivation graphSwish true case
+                    let scalar = trainWithActivation swish true case
 
-                let specs =
-                    [|
-                        LayerSpec.Dense(16, GlorotUniform, GlorotUniform)
-                        LayerSpec.Graph(Residual())
-                        LayerSpec.Dense(3, GlorotUniform, GlorotUniform)
-                    |]
+                    Array.forall2 (close 1e-10) graph fused
+                    && Array.forall2 (close 1e-10) scalar fused))
 
-                let model = Sequential.create<float32> (Random 1) 8 specs
+            testCase
+                "a warmed fused step of a model with a graph layer and an activation of in-place ops allocates nothing"
+                (fun () ->
+                    // MathNet's managed provider allocates inside its own matrix products; the fast providers do not.
+                    if Hybrid.Providers.Active = Hybrid.ProviderKind.Managed then
+                        skiptest "the managed provider's products allocate"
 
-                let t =
-                    FusedTrainer(model, LossFunction.SoftmaxCrossEntropy, OptimizerSpec.adam 0.01, None)
+                    let specs =
+                        [|
+                            LayerSpec.Dense(16, GlorotUniform, GlorotUniform)
+                            LayerSpec.Graph(Residual())
+                            LayerSpec.Activation(ActivationFunction.Custom graphSwish)
+                            LayerSpec.Dense(3, GlorotUniform, GlorotUniform)
+                        |]
 
-                let rows = 32
-                let xs = Array.init (rows * 8) (fun k -> float32 (sin (float k)))
-                let ys = Array.init (rows * 3) (fun k -> if k / rows = k % 3 then 1.0f else 0.0f)
-                let outputs = Array.zeroCreate<float32>(rows * 3)
+                    let model = Sequential.create<float32> (Random 1) 8 specs
 
-                let fill =
-                    Action<Span<float32>, Span<float32>>(fun x y ->
-                        xs.CopyTo x
-                        ys.CopyTo y)
+                    let t =
+                        FusedTrainer(model, LossFunction.SoftmaxCrossEntropy, OptimizerSpec.adam 0.01, None)
 
-                let rng = Random 2
+                    let rows = 32
+                    let xs = Array.init (rows * 8) (fun k -> float32 (sin (float k)))
+                    let ys = Array.init (rows * 3) (fun k -> if k / rows = k % 3 then 1.0f else 0.0f)
+                    let outputs = Array.zeroCreate<float32>(rows * 3)
 
-                let step () =
-                    t.Step(Hybrid.Providers.Kernels<float32>(), rows, fill, 0.01, rng, Span outputs)
-                    |> ignore
+                    let fill =
+                        Action<Span<float32>, Span<float32>>(fun x y ->
+                            xs.CopyTo x
+                            ys.CopyTo y)
 
-                for _ in 1..20 do
-                    step ()
+                    let rng = Random 2
 
-                let before = GC.GetAllocatedBytesForCurrentThread()
+                    let step () =
+                        t.Step(Hybrid.Providers.Kernels<float32>(), rows, fill, 0.01, rng, Span outputs)
+                        |> ignore
 
-                for _ in 1..100 do
-                    step ()
+                    for _ in 1..20 do
+                        step ()
 
-                let perStep = float (GC.GetAllocatedBytesForCurrentThread() - before) / 100.0
-                Expect.isLessThan perStep 1.0 "bytes a warmed step allocates")
+                    let before = GC.GetAllocatedBytesForCurrentThread()
+
+                    for _ in 1..100 do
+                        step ()
+
+                    let perStep = float (GC.GetAllocatedBytesForCurrentThread() - before) / 100.0
+                    Expect.isLessThan perStep 1.0 "bytes a warmed step allocates")
 
             testCase
                 "the fused step takes every built-in layer and loss, a Softmax layer and the binary cross-entropy too"
