@@ -127,7 +127,9 @@ suite checks it against finite differences on every provider.
 A model takes an activation of your own as it takes ReLU: `Activation.Custom` from f(x) and f′(x, y) (y = f(x) is
 handed in, so Swish's derivative needs one exponential: σ(x) + y(1 − σ(x))). Adding it to a network checks the
 derivative against finite differences and refuses a wrong one, naming the layer; the fused training step runs both
-functions in its loop over each batch's buffer.
+functions in its loop over each batch's buffer. Or build it from `Variable` ops, `Activation.Custom(name, f32, f64)` with
+the same f over float and double variables (`x * x.Sigmoid()`): its derivative is then the graph's, and both training
+paths record its graph once per block shape and replay it in place.
 
 A layer of your own is a `CustomLayer`: its name, its output width, its named parameters with their shapes and
 initializers, and its output built from `Variable` ops, for any element type (float32 to train, float64 for the

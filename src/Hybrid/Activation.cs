@@ -1,4 +1,5 @@
 using Hybrid.Core;
+using Hybrid.Autograd;
 
 namespace Hybrid;
 
@@ -57,6 +58,30 @@ public sealed class Activation
         if (BuiltInNames.Contains(name))
             throw new ArgumentException($"Activation.Custom: '{name}' is a built-in activation's name; choose another.", nameof(name));
         return new(ActivationFunction.NewCustom(new ActivationRules.FunctionRule(name, forward, derivative)), name) { forward = forward, derivative = derivative };
+    }
+
+    /// <summary>
+    /// An elementwise activation of your own built from <see cref="Variable{T}"/> ops, e.g. <c>x * x.Sigmoid()</c>: its
+    /// derivative is the graph's, so none is written (and each op's is gradient-checked). Give the same function for
+    /// float (training) and double (checks), e.g. a generic method as <c>Swish&lt;float&gt;</c> and
+    /// <c>Swish&lt;double&gt;</c>. Both training paths record its graph once per block shape and replay it in place, so a
+    /// warmed step allocates nothing; as for torch.jit.trace, it must build the same graph whatever the values, and
+    /// compute each output from its own input alone. Register it (<see cref="LayerRegistry.Register(Activation)"/>) for a
+    /// saved model that uses it to load.
+    /// </summary>
+    /// <param name="name">The name saved in model files, e.g. "Swish".</param>
+    /// <param name="forward32">f(x) over float variables.</param>
+    /// <param name="forward64">The same f over double variables.</param>
+    /// <exception cref="ArgumentException">The name is empty or that of a built-in activation.</exception>
+    public static Activation Custom(string name, Func<Variable<float>, Variable<float>> forward32, Func<Variable<double>, Variable<double>> forward64)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(forward32);
+        ArgumentNullException.ThrowIfNull(forward64);
+        if (BuiltInNames.Contains(name))
+            throw new ArgumentException($"Activation.Custom: '{name}' is a built-in activation's name; choose another.", nameof(name));
+        var rule = new GraphActivationRule(name, x => forward32(new Variable<float>(x)).Node, x => forward64(new Variable<double>(x)).Node);
+        return new(ActivationFunction.NewCustom(rule), name);
     }
 
     static readonly string[] BuiltInNames = ["ReLU", "Sigmoid", "Tanh", "Softplus", "Softmax", "SiLU", "LeakyReLU", "Custom", "CustomLayer", "Linear", "Dropout"];

@@ -105,7 +105,7 @@ public static class LayerRegistry
     static readonly Dictionary<string, CustomLayer> layers = new(StringComparer.Ordinal);
     static readonly Lock gate = new();
 
-    /// <summary>Registers a custom activation (from <see cref="Activation.Custom"/>) under its name.</summary>
+    /// <summary>Registers a custom activation (from <see cref="Activation.Custom(string, Func{double, double}, Func{double, double, double})"/> or its graph-ops overload) under its name.</summary>
     /// <exception cref="ArgumentException">It is a built-in activation, or another activation has that name.</exception>
     public static void Register(Activation activation)
     {

@@ -77,6 +77,23 @@ public class CustomLayerTests
         }
     }
 
+    static Variable<T> SwishOps<T>(Variable<T> x) where T : struct, IFloatingPointIeee754<T> => x * x.Sigmoid();
+
+    [Fact]
+    public void An_activation_built_from_variable_ops_trains_as_its_f_and_derivative_form_does()
+    {
+        var fromOps = Activation.Custom("TestSwishOps", SwishOps<float>, SwishOps<double>);
+        var data = Fixtures.Blobs(200);
+        Model Build(Activation a) => Network.Sequential(4).Dense(16, a).Dense(2).Compile(Loss.SoftmaxCrossEntropy, Optimizer.Adam(0.01), seed: 3);
+        var graph = Build(fromOps);
+        var scalar = Build(Swish);
+        var a = graph.Fit(data, epochs: 5, batchSize: 16);
+        var b = scalar.Fit(data, epochs: 5, batchSize: 16);
+        Assert.Equal(["fused", "fused", "fused"], graph.Summary().Layers.Select(l => l.Path));
+        for (var e = 0; e < 5; e++) Assert.Equal(b.Epochs[e].Loss, a.Epochs[e].Loss, 1e-4);
+        Assert.True(graph.Evaluate(data).Accuracy > 0.9, $"accuracy {graph.Evaluate(data).Accuracy}");
+    }
+
     [Fact]
     public void A_wrong_derivative_is_refused_naming_the_layer()
     {
