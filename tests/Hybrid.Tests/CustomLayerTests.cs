@@ -92,6 +92,20 @@ public class CustomLayerTests
         Assert.Equal(["fused", "fused", "fused"], graph.Summary().Layers.Select(l => l.Path));
         for (var e = 0; e < 5; e++) Assert.Equal(b.Epochs[e].Loss, a.Epochs[e].Loss, 1e-4);
         Assert.True(graph.Evaluate(data).Accuracy > 0.9, $"accuracy {graph.Evaluate(data).Accuracy}");
+
+        LayerRegistry.Register(fromOps);
+        var path = Path.Combine(Path.GetTempPath(), $"hybrid-swish-ops-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            graph.Save(path);
+            var loaded = Network.Load(path);
+            var x = data.Features();
+            Assert.Equal(graph.Predict(x).Probabilities.ToColumnMajorArray(), loaded.Predict(x).Probabilities.ToColumnMajorArray());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
