@@ -2,9 +2,9 @@
 # Every layer and loss on MNIST, interleaved: s/epoch of 784-128-k (batch 64, Adam) for ReLU/softmax-CE (the reference),
 # Sigmoid, Tanh, LeakyReLU, Softplus and SiLU hidden layers, a Softmax layer + categorical CE, MSE, sigmoid output + BCE and
 # BCE with logits (digit 0 against the rest), dropout, a user-defined Swish (from f and f′, and from graph ops) and a
-# user-defined graph layer, each as a
-# ratio to the reference; the bytes a warmed fused step of each built-in combination and of the graph-op ones allocates; sigmoid + BCE for seeds
-# 1-8 (5 epochs: NaN?, test accuracy). Writes artifacts/bench-layers.md and the docs page docs/benchmarks-layers.md.
+# user-defined graph layer, each as a ratio to the reference; the bytes a warmed fused step of each built-in
+# combination, the graph-ops Swish and the graph layer allocates; sigmoid + BCE for seeds 1-8 (5 epochs: NaN?, test
+# accuracy). Writes artifacts/bench-layers.md and the docs page docs/benchmarks-layers.md.
 # On a shared machine compare the ratios.
 #   build/bench-layers.sh            # 4 rounds (the first dropped as warm-up)
 #   ROUNDS=6 build/bench-layers.sh
