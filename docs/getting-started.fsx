@@ -44,6 +44,9 @@ the end; a test set looked at while choosing is no longer a test.
 Hybrid.Examples.Snippet.Html("GettingStarted.cs", "fit")
 (*** include-it-raw ***)
 (**
+Every parameter of `Fit`, `Compile` and the builder, with its default, is listed in C# on the page
+[C# API (signatures)](csharp-api.html).
+
 The run printed:
 *)
 (*** hide ***)

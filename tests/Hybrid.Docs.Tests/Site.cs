@@ -132,6 +132,44 @@ public sealed class Site : IAsyncLifetime
         Assert.True(raw.Length == 0, $"{page}: raw LaTeX left:\n" + string.Join("\n", raw));
     }
 
+    /// <summary>
+    /// The axes of a figure's chart as Vega drew them (none for a drawing that is not a chart: a graph, a network,
+    /// pictures): per axis its description ("X-axis titled …"), its title and its tick labels.
+    /// </summary>
+    public const string ChartAxesScript =
+        """
+        f => [...f.querySelectorAll('.hybrid-chart svg g.role-axis')].map(a => [
+          a.getAttribute('aria-label') || '',
+          [...a.querySelectorAll('g.role-axis-title text')].map(t => t.textContent).join(' ').trim(),
+          ...[...a.querySelectorAll('g.role-axis-label text')].map(t => t.textContent.trim())])
+        """;
+
+    // Axes that count things (their title starts with one of these): their ticks must be whole numbers (no "0.5
+    // mistakes", no "epoch 2.5").
+    static readonly string[] Counts = ["epoch", "step", "batch", "mistakes", "layer", "iteration", "count"];
+
+    /// <summary>What is wrong with a chart's axes (from <see cref="ChartAxesScript"/>); empty when nothing is.</summary>
+    public static List<string> AxisProblems(string[][] axes)
+    {
+        var problems = new List<string>();
+        if (axes.Length == 0) return problems;
+        int xs = axes.Count(a => a[0].StartsWith("X-axis", StringComparison.Ordinal)), ys = axes.Count(a => a[0].StartsWith("Y-axis", StringComparison.Ordinal));
+        if (xs == 0 || xs != ys) problems.Add($"{xs} x axes and {ys} y axes: every view needs both");
+        foreach (var axis in axes)
+        {
+            var (description, title, ticks) = (axis[0], axis[1], axis[2..]);
+            if (title.Length == 0) problems.Add($"an axis without a title ({description})");
+            for (var i = 1; i < ticks.Length; i++)
+                if (ticks[i] == ticks[i - 1])
+                    problems.Add($"axis '{title}' repeats the tick '{ticks[i]}': {string.Join(", ", ticks)}");
+            var counting = Counts.Any(c => title.StartsWith(c, StringComparison.OrdinalIgnoreCase));
+            if (counting && ticks.Any(t => !long.TryParse(t.Replace(",", "").Replace("\u2212", "-"), out _)))
+                problems.Add($"axis '{title}' counts, but is ticked between whole numbers: {string.Join(", ", ticks)}");
+        }
+
+        return problems;
+    }
+
     static string FindFolder() =>
         Environment.GetEnvironmentVariable("HYBRID_SITE") is { Length: > 0 } site ? Path.GetFullPath(site) : Path.Combine(Repository, "output");
 }
