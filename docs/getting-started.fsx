@@ -149,7 +149,15 @@ for _ in 1..300 do
 let outputs =
     Sequential.evaluate xor x
     |> LossFunction.predictions LossFunction.BinaryCrossEntropyWithLogits
-(*** include-value: outputs ***)
+(*** hide ***)
+Hybrid.Examples.Course.Table(
+    [| "x₁"; "x₂"; "P(class 1)" |],
+    [
+        for i, (a, b) in List.indexed [ 0, 0; 0, 1; 1, 0; 1, 1 ] ->
+            [| $"{a}"; $"{b}"; $"{float outputs[i, 0]:F4}" |]
+    ]
+)
+(*** include-it-raw ***)
 (**
 The four probabilities are close to 0, 1, 1, 0. The next pages open this up: [the computational graph](graph.html)
 first, then the course from the [perceptron](perceptron.html) to [MNIST](mnist.html).

@@ -31,7 +31,7 @@ public static class CSharpApi
         foreach (var ns in types.GroupBy(t => t.Namespace ?? ""))
         {
             b.Append($"<h2 id=\"{Anchor(ns.Key)}\">namespace {Encode(ns.Key)}</h2>\n");
-            foreach (var type in ns) Type(b, type, docs);
+            foreach (var type in ns) Entry(b, type, docs);
         }
 
         return b.ToString();
@@ -43,7 +43,7 @@ public static class CSharpApi
     /// <summary>A member's declaration in C#, on one line (the page breaks long parameter lists).</summary>
     public static string Declaration(MemberInfo member) => Declare(member, null).Replace("\n    ", " ").Replace("(\n", "(").Replace("\n)", ")");
 
-    static void Type(StringBuilder b, Type type, Docs docs)
+    static void Entry(StringBuilder b, Type type, Docs docs)
     {
         b.Append($"<section class=\"csharp-api-type\" id=\"{Anchor(type.FullName!)}\">\n");
         b.Append($"<h3>{Encode(Kind(type))} {Encode(Name(type))}</h3>\n");
