@@ -134,11 +134,12 @@ public sealed class Site : IAsyncLifetime
 
     /// <summary>
     /// The axes of a figure's chart as Vega drew them (none for a drawing that is not a chart: a graph, a network,
-    /// pictures): per axis its description ("X-axis titled …"), its title and its tick labels.
+    /// pictures): per axis its description ("X-axis titled …"), its title and its tick labels. Vega draws an axis's
+    /// grid lines as an axis of their own, without a description: those are left out.
     /// </summary>
     public const string ChartAxesScript =
         """
-        f => [...f.querySelectorAll('.hybrid-chart svg g.role-axis')].map(a => [
+        f => [...f.querySelectorAll('.hybrid-chart svg g.role-axis')].filter(a => a.getAttribute('aria-label')).map(a => [
           a.getAttribute('aria-label') || '',
           [...a.querySelectorAll('g.role-axis-title text')].map(t => t.textContent).join(' ').trim(),
           ...[...a.querySelectorAll('g.role-axis-label text')].map(t => t.textContent.trim())])
@@ -157,7 +158,8 @@ public sealed class Site : IAsyncLifetime
         if (xs == 0 || xs != ys) problems.Add($"{xs} x axes and {ys} y axes: every view needs both");
         foreach (var axis in axes)
         {
-            var (description, title, ticks) = (axis[0], axis[1], axis[2..]);
+            // A log axis leaves its minor ticks unlabelled: only the written labels count.
+            var (description, title, ticks) = (axis[0], axis[1], axis[2..].Where(t => t.Length > 0).ToArray());
             if (title.Length == 0) problems.Add($"an axis without a title ({description})");
             for (var i = 1; i < ticks.Length; i++)
                 if (ticks[i] == ticks[i - 1])
