@@ -81,9 +81,11 @@ public partial class PageTests(Site site) : IClassFixture<Site>
                 var content = new Drawn(drawn[0], drawn[1], drawn[2]);
                 Assert.True(content.Width > 50 && content.Height > 50, $"{page}: figure '{name}' is {content.Width}×{content.Height} px");
                 Assert.True(content.Marks >= 5, $"{page}: figure '{name}' holds {content.Marks} marks: nothing was drawn");
-                // A chart (Vega) titles both axes of every view, ticks counts at whole numbers and repeats no tick.
+                // A chart (Vega) titles both axes of every view, ticks counts at whole numbers, repeats no tick and
+                // draws no stray legend.
                 var axes = await figure.EvaluateAsync<string[][]>(Site.ChartAxesScript);
                 var axisProblems = Site.AxisProblems(axes);
+                axisProblems.AddRange(Site.LegendProblems(await figure.EvaluateAsync<string[][]>(Site.ChartLegendsScript)));
                 Assert.True(axisProblems.Count == 0, $"{page}: figure '{name}':\n" + string.Join("\n", axisProblems));
                 await figure.ScreenshotAsync(new() { Path = Path.Combine(Site.Screenshots, $"{name}.png") });
             }

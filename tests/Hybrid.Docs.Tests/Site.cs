@@ -145,6 +145,34 @@ public sealed class Site : IAsyncLifetime
           ...[...a.querySelectorAll('g.role-axis-label text')].map(t => t.textContent.trim())])
         """;
 
+    /// <summary>
+    /// The legends of a figure's chart: per legend the colours of its symbols (fill or stroke), then its labels.
+    /// </summary>
+    public const string ChartLegendsScript =
+        """
+        f => [...f.querySelectorAll('.hybrid-chart svg g.role-legend')].map(l => [
+          [...l.querySelectorAll('g.role-legend-symbol path')].map(p => p.getAttribute('fill') !== 'transparent' && p.getAttribute('fill') || p.getAttribute('stroke') || '').join(' '),
+          ...[...l.querySelectorAll('g.role-legend-label text')].map(t => t.textContent.trim())])
+        """;
+
+    /// <summary>
+    /// What is wrong with a chart's legends (from <see cref="ChartLegendsScript"/>): a legend whose symbols are all
+    /// black (a shape legend left apart from the colour legend it should have merged with).
+    /// </summary>
+    public static List<string> LegendProblems(string[][] legends)
+    {
+        var problems = new List<string>();
+        foreach (var legend in legends)
+        {
+            var labels = string.Join(", ", legend[1..]);
+            var colours = legend[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (colours.Length > 0 && colours.All(c => c is "#000" or "#000000" or "black" or "rgb(0, 0, 0)"))
+                problems.Add($"a legend drawn all in black: {labels}");
+        }
+
+        return problems;
+    }
+
     // Axes that count things (their title starts with one of these): their ticks must be whole numbers (no "0.5
     // mistakes", no "epoch 2.5").
     static readonly string[] Counts = ["epoch", "step", "batch", "mistakes", "layer", "iteration", "count"];
