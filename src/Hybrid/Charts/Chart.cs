@@ -289,7 +289,9 @@ public sealed class Chart
         return new Chart(new JsonObject
         {
             ["concat"] = new JsonArray(all), ["columns"] = columns,
-            ["resolve"] = new JsonObject { ["scale"] = new JsonObject { ["color"] = "independent" } },
+            // Each chart keeps its own colours and shapes: a shared shape scale would draw one more legend, in
+            // black, apart from the charts' colour legends.
+            ["resolve"] = new JsonObject { ["scale"] = new JsonObject { ["color"] = "independent", ["shape"] = "independent" } },
         });
     }
 
