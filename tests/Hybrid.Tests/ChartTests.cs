@@ -25,17 +25,17 @@ public class ChartTests
     }
 
     [Theory]
-    [InlineData(2, "1,2")]
-    [InlineData(3, "1,2,3")]
-    [InlineData(30, "2,4,6,8,10,12,14,16,18,20,22,24,26,28,30")]
-    public void Whole_number_axes_are_ticked_at_whole_numbers_only(int epochs, string ticks)
+    [InlineData(2, "1,2", "0,1")]
+    [InlineData(3, "1,2,3", "0,1,2")]
+    [InlineData(30, "5,10,15,20,25,30", "0,1,2,3")]
+    public void Whole_number_axes_are_ticked_at_whole_numbers_only(int epochs, string ticks, string counts)
     {
         // Integer counts on y (mistakes per epoch), epochs on x; the "d" format alone wrote 1, 1.5, 2 as "1, 2, 2".
         var y = Enumerable.Range(0, epochs).Select(i => (double)(i % 4)).ToArray();
         var encoding = Spec(Chart.Lines([Series.Of("AND", y)], "epoch", "mistakes")).GetProperty("encoding");
         string Values(string axis) => string.Join(",", encoding.GetProperty(axis).GetProperty("axis").GetProperty("values").EnumerateArray().Select(v => v.GetDouble()));
         Assert.Equal(ticks, Values("x"));
-        Assert.Equal(epochs == 2 ? "0,1" : "0,1,2,3", Values("y"));
+        Assert.Equal(counts, Values("y"));
         // A loss is not whole: its axis ticks itself.
         var loss = Spec(Chart.Lines([Series.Of("loss", [0.5, 0.25])])).GetProperty("encoding").GetProperty("y");
         Assert.False(loss.TryGetProperty("axis", out _));
