@@ -137,7 +137,13 @@ let summary =
     ]
 (*** hide ***)
 Hybrid.Examples.Course.Table(
-    [| "start"; "std h, layer 1"; $"layer {depth}"; "std dL/dh, layer 1"; $"layer {depth}" |],
+    [|
+        "start"
+        "std h, layer 1"
+        $"layer {depth}"
+        "std dL/dh, layer 1"
+        $"layer {depth}"
+    |],
     [
         for name, (a0, an), (g0, gn) in summary ->
             [| name; $"{a0:G3}"; $"{an:G3}"; $"{g0:G3}"; $"{gn:G3}" |]

@@ -122,7 +122,9 @@ let ranking =
 (*** hide ***)
 Hybrid.Examples.Course.Table(
     [| "optimizer"; "final training loss"; "test accuracy" |],
-    [ for name, loss, accuracy in ranking -> [| name; $"{loss:G4}"; $"{accuracy} %%" |] ]
+    [
+        for name, loss, accuracy in ranking -> [| name; $"{loss:G4}"; $"{accuracy} %%" |]
+    ]
 )
 (*** include-it-raw ***)
 (**
