@@ -117,7 +117,7 @@ Hybrid.Examples.Course.Table(
         yield [| "three loops"; $"{loopTime:F2}"; "1" |]
         for name, t in matrixTimes do
             let faster = loopTime / t
-            yield [| $"matrix product, {name} provider"; $"{t:F3}"; $"{faster:F0}" |]
+            yield [| $"matrix product, {name} provider"; $"{t:F3}"; $"{faster:F1}" |]
     ]
 )
 (*** include-it-raw ***)
