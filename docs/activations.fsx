@@ -103,7 +103,12 @@ let gaps =
         for (name, (_, dy)), (_, exact) in List.zip curves closedForms ->
             name, Array.map2 (fun d x -> abs (d - exact x)) dy xs |> Array.max
     ]
-(*** include-value: gaps ***)
+(*** hide ***)
+Hybrid.Examples.Course.Table(
+    [| "activation"; "largest |backward − closed form|" |],
+    [ for name, gap in gaps -> [| name; $"{gap:G3}" |] ]
+)
+(*** include-it-raw ***)
 (**
 ## Exercise: the derivative of softplus
 

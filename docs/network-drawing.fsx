@@ -37,13 +37,24 @@ let xorNet =
         .Compile(Loss.BinaryCrossEntropy, Optimizer.Sgd 1.0, seed = 2)
 
 xorNet.Fit(ToyData.Xor(), epochs = 4000, batchSize = 4) |> ignore
-let xorClasses = xorNet.Predict(ToyData.Xor()).Classes |> Seq.toList
-(*** include-value: xorClasses ***)
+let xorClasses = xorNet.Predict(ToyData.Xor()).Classes
+printfn "%s" (String.concat ", " [ for c in xorClasses -> string c ])
+(*** include-output ***)
 (**
 The four cases are classified 0, 1, 1, 0. Its weights, and the drawing made from them:
 *)
 let weights = [ for p in xorNet.Parameters -> p.Key, p.Value.ToArray() ]
-(*** include-value: weights ***)
+(*** hide ***)
+Hybrid.Examples.Course.Table(
+    [| "parameter"; "values" |],
+    [
+        for name, values in weights ->
+            let shape = $"{Array2D.length1 values}×{Array2D.length2 values}"
+            let numbers = [ for v in Seq.cast<float32> values -> v.ToString("F2") ]
+            [| $"{name} ({shape})"; String.concat ", " numbers |]
+    ]
+)
+(*** include-it-raw ***)
 (*** hide ***)
 Figure.Html(
     "xor-network",

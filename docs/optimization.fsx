@@ -119,7 +119,14 @@ let ranking =
             name, Array.last losses, System.Math.Round(100.0 * accuracy, 2)
     ]
     |> List.sortBy (fun (_, loss, _) -> loss)
-(*** include-value: ranking ***)
+(*** hide ***)
+Hybrid.Examples.Course.Table(
+    [| "optimizer"; "final training loss"; "test accuracy" |],
+    [
+        for name, loss, accuracy in ranking -> [| name; $"{loss:G4}"; $"{accuracy} %%" |]
+    ]
+)
+(*** include-it-raw ***)
 (**
 Momentum accumulates a velocity and so keeps moving along directions where the gradient is consistent; Nesterov
 evaluates the gradient a step ahead; RMSProp divides each weight's step by a running root-mean-square of its

@@ -141,7 +141,15 @@ let xorNet =
 
 let xorHistory = xorNet.Fit(ToyData.Xor(), epochs = 400, batchSize = 4)
 let xorOutputs = xorNet.Predict(ToyData.Xor()).Probabilities
-(*** include-value: xorOutputs ***)
+(*** hide ***)
+Hybrid.Examples.Course.Table(
+    [| "x₁"; "x₂"; "P(class 1)" |],
+    [
+        for i, (a, b) in List.indexed [ 0, 0; 0, 1; 1, 0; 1, 1 ] ->
+            [| $"{a}"; $"{b}"; $"{float xorOutputs[i, 0]:F4}" |]
+    ]
+)
+(*** include-it-raw ***)
 (**
 All four cases are now right (probabilities near 0, 1, 1, 0), and the decision region bends around the two
 class-1 points:
@@ -210,7 +218,15 @@ let handOutputs = forward().Sigmoid().Value
 let lastLoss = handLosses[handLosses.Length - 1]
 printfn $"loss %.3f{handLosses[0]} at the first step, %.4f{lastLoss} at step 400"
 (*** include-output ***)
-(*** include-value: handOutputs ***)
+(*** hide ***)
+Hybrid.Examples.Course.Table(
+    [| "x₁"; "x₂"; "output" |],
+    [
+        for i, (a, b) in List.indexed [ 0, 0; 0, 1; 1, 0; 1, 1 ] ->
+            [| $"{a}"; $"{b}"; $"{float handOutputs[i, 0]:F4}" |]
+    ]
+)
+(*** include-it-raw ***)
 (**
 The four outputs are again near 0, 1, 1, 0.
 

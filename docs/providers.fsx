@@ -60,7 +60,12 @@ let table =
             System.Math.Round(seconds, 3),
             System.Math.Round(100.0 * accuracy, 2)
     ]
-(*** include-value: table ***)
+(*** hide ***)
+Hybrid.Examples.Course.Table(
+    [| "provider"; "seconds"; "accuracy" |],
+    [ for provider, seconds, accuracy in table -> [| provider; $"{seconds}"; $"{accuracy} %%" |] ]
+)
+(*** include-it-raw ***)
 (*** hide ***)
 Hybrid.Charts.Chart
     .Bars(

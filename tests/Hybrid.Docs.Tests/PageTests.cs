@@ -3,7 +3,7 @@ using Microsoft.Playwright;
 namespace Hybrid.Docs.Tests;
 
 /// <summary>Every page of the site opens offline without errors and every figure it should show is drawn.</summary>
-public class PageTests(Site site) : IClassFixture<Site>
+public partial class PageTests(Site site) : IClassFixture<Site>
 {
     /// <summary>Each page and the figures it must show (the ids of its <c>figure data-figure</c> elements).</summary>
     public static readonly Dictionary<string, string[]> Figures = new()
@@ -33,6 +33,7 @@ public class PageTests(Site site) : IClassFixture<Site>
         ["benchmarks.html"] = [],
         ["benchmarks-dotnet.html"] = [],
         ["benchmarks-layers.html"] = [],
+        ["csharp-api.html"] = [],
         ["reference/index.html"] = [],
     };
 
@@ -80,6 +81,12 @@ public class PageTests(Site site) : IClassFixture<Site>
                 var content = new Drawn(drawn[0], drawn[1], drawn[2]);
                 Assert.True(content.Width > 50 && content.Height > 50, $"{page}: figure '{name}' is {content.Width}×{content.Height} px");
                 Assert.True(content.Marks >= 5, $"{page}: figure '{name}' holds {content.Marks} marks: nothing was drawn");
+                // A chart (Vega) titles both axes of every view, ticks counts at whole numbers, repeats no tick and
+                // draws no stray legend.
+                var axes = await figure.EvaluateAsync<string[][]>(Site.ChartAxesScript);
+                var axisProblems = Site.AxisProblems(axes);
+                axisProblems.AddRange(Site.LegendProblems(await figure.EvaluateAsync<string[][]>(Site.ChartLegendsScript)));
+                Assert.True(axisProblems.Count == 0, $"{page}: figure '{name}':\n" + string.Join("\n", axisProblems));
                 await figure.ScreenshotAsync(new() { Path = Path.Combine(Site.Screenshots, $"{name}.png") });
             }
 
@@ -204,6 +211,40 @@ public class PageTests(Site site) : IClassFixture<Site>
 
         Assert.True(tooLong.Count == 0, "code lines over 90 characters:\n" + string.Join("\n", tooLong));
     }
+
+    [Fact]
+    public void Results_are_shown_as_tables_not_as_printed_FSharp_values()
+    {
+        // fsdocs writes a cell's output (include-output, include-value, include-it) as <table class="pre">; a value
+        // printed by F# Interactive there (a tuple, a list of tuples, a MathNet matrix, "val x: …") reads as F#
+        // internals: such results belong in a small table (Course.Table) or a sentence.
+        var printed = new List<string>();
+        foreach (var file in Directory.GetFiles(Site.Folder, "*.html").Order())
+        {
+            var html = File.ReadAllText(file);
+            foreach (System.Text.RegularExpressions.Match block in OutputBlock().Matches(html))
+            {
+                var text = System.Net.WebUtility.HtmlDecode(Tag().Replace(block.Groups[1].Value, ""));
+                foreach (var line in text.Split('\n'))
+                    if (FSharpValue().IsMatch(line))
+                        printed.Add($"{Path.GetFileName(file)}: {line.Trim()[..Math.Min(line.Trim().Length, 100)]}");
+            }
+        }
+
+        Assert.True(printed.Count == 0, "outputs printed as F# values:\n" + string.Join("\n", printed));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"<table class=""pre""><tr><td><pre><code>(.*?)</code></pre>", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex OutputBlock();
+
+    [System.Text.RegularExpressions.GeneratedRegex("<[^>]+>")]
+    private static partial System.Text.RegularExpressions.Regex Tag();
+
+    // A tuple of literals "(a, 1.5)" (not an argument list such as "betas=(0.9, 0.999)"), an F# list or array
+    // "[1; 2]" / "[|…|]", a MathNet or Hybrid matrix printout, or F# Interactive's "val x: type = …".
+    [System.Text.RegularExpressions.GeneratedRegex(
+        @"(?<![=\w])\((""[^""]*""|[\w.+\-]+)(, (""[^""]*""|[\w.+\-]+))+\)|^\s*\[\|?.*;.*\|?\];?\s*$|^\s*\[\(|^\s*\(\(|Dense(Matrix|Vector) \d|^\s*val [\w']+\s*:|^\s*Tensor<")]
+    private static partial System.Text.RegularExpressions.Regex FSharpValue();
 
     public sealed record Drawn(double Marks, double Width, double Height);
 }

@@ -132,6 +132,74 @@ public sealed class Site : IAsyncLifetime
         Assert.True(raw.Length == 0, $"{page}: raw LaTeX left:\n" + string.Join("\n", raw));
     }
 
+    /// <summary>
+    /// The axes of a figure's chart as Vega drew them (none for a drawing that is not a chart: a graph, a network,
+    /// pictures): per axis its description ("X-axis titled …"), its title and its tick labels. Vega draws an axis's
+    /// grid lines as an axis of their own, without a description: those are left out.
+    /// </summary>
+    public const string ChartAxesScript =
+        """
+        f => [...f.querySelectorAll('.hybrid-chart svg g.role-axis')].filter(a => a.getAttribute('aria-label')).map(a => [
+          a.getAttribute('aria-label') || '',
+          [...a.querySelectorAll('g.role-axis-title text')].map(t => t.textContent).join(' ').trim(),
+          ...[...a.querySelectorAll('g.role-axis-label text')].map(t => t.textContent.trim())])
+        """;
+
+    /// <summary>
+    /// The legends of a figure's chart: per legend the colours of its symbols (fill or stroke), then its labels.
+    /// </summary>
+    public const string ChartLegendsScript =
+        """
+        f => [...f.querySelectorAll('.hybrid-chart svg g.role-legend')].map(l => [
+          [...l.querySelectorAll('g.role-legend-symbol path')].map(p => p.getAttribute('fill') !== 'transparent' && p.getAttribute('fill') || p.getAttribute('stroke') || '').join(' '),
+          ...[...l.querySelectorAll('g.role-legend-label text')].map(t => t.textContent.trim())])
+        """;
+
+    /// <summary>
+    /// What is wrong with a chart's legends (from <see cref="ChartLegendsScript"/>): a legend whose symbols are all
+    /// black (a shape legend left apart from the colour legend it should have merged with).
+    /// </summary>
+    public static List<string> LegendProblems(string[][] legends)
+    {
+        var problems = new List<string>();
+        foreach (var legend in legends)
+        {
+            var labels = string.Join(", ", legend[1..]);
+            var colours = legend[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (colours.Length > 0 && colours.All(c => c is "#000" or "#000000" or "black" or "rgb(0, 0, 0)"))
+                problems.Add($"a legend drawn all in black: {labels}");
+        }
+
+        return problems;
+    }
+
+    // Axes that count things (their title starts with one of these): their ticks must be whole numbers (no "0.5
+    // mistakes", no "epoch 2.5").
+    static readonly string[] Counts = ["epoch", "step", "batch", "mistakes", "layer", "iteration", "count"];
+
+    /// <summary>What is wrong with a chart's axes (from <see cref="ChartAxesScript"/>); empty when nothing is.</summary>
+    public static List<string> AxisProblems(string[][] axes)
+    {
+        var problems = new List<string>();
+        if (axes.Length == 0) return problems;
+        int xs = axes.Count(a => a[0].StartsWith("X-axis", StringComparison.Ordinal)), ys = axes.Count(a => a[0].StartsWith("Y-axis", StringComparison.Ordinal));
+        if (xs == 0 || xs != ys) problems.Add($"{xs} x axes and {ys} y axes: every view needs both");
+        foreach (var axis in axes)
+        {
+            // A log axis leaves its minor ticks unlabelled: only the written labels count.
+            var (description, title, ticks) = (axis[0], axis[1], axis[2..].Where(t => t.Length > 0).ToArray());
+            if (title.Length == 0) problems.Add($"an axis without a title ({description})");
+            for (var i = 1; i < ticks.Length; i++)
+                if (ticks[i] == ticks[i - 1])
+                    problems.Add($"axis '{title}' repeats the tick '{ticks[i]}': {string.Join(", ", ticks)}");
+            var counting = Counts.Any(c => title.StartsWith(c, StringComparison.OrdinalIgnoreCase));
+            if (counting && ticks.Any(t => !long.TryParse(t.Replace(",", "").Replace("\u2212", "-"), out _)))
+                problems.Add($"axis '{title}' counts, but is ticked between whole numbers: {string.Join(", ", ticks)}");
+        }
+
+        return problems;
+    }
+
     static string FindFolder() =>
         Environment.GetEnvironmentVariable("HYBRID_SITE") is { Length: > 0 } site ? Path.GetFullPath(site) : Path.Combine(Repository, "output");
 }

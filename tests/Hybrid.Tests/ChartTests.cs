@@ -24,6 +24,34 @@ public class ChartTests
         Assert.Equal("series", spec.GetProperty("encoding").GetProperty("color").GetProperty("field").GetString());
     }
 
+    [Theory]
+    [InlineData(2, "1,2", "0,1")]
+    [InlineData(3, "1,2,3", "0,1,2")]
+    [InlineData(30, "5,10,15,20,25,30", "0,1,2,3")]
+    public void Whole_number_axes_are_ticked_at_whole_numbers_only(int epochs, string ticks, string counts)
+    {
+        // Integer counts on y (mistakes per epoch), epochs on x; the "d" format alone wrote 1, 1.5, 2 as "1, 2, 2".
+        var y = Enumerable.Range(0, epochs).Select(i => (double)(i % 4)).ToArray();
+        var encoding = Spec(Chart.Lines([Series.Of("AND", y)], "epoch", "mistakes")).GetProperty("encoding");
+        string Values(string axis) => string.Join(",", encoding.GetProperty(axis).GetProperty("axis").GetProperty("values").EnumerateArray().Select(v => v.GetDouble()));
+        Assert.Equal(ticks, Values("x"));
+        Assert.Equal(counts, Values("y"));
+        // A loss is not whole: its axis ticks itself.
+        var loss = Spec(Chart.Lines([Series.Of("loss", [0.5, 0.25])])).GetProperty("encoding").GetProperty("y");
+        Assert.False(loss.TryGetProperty("axis", out _));
+    }
+
+    [Fact]
+    public void Layered_charts_share_the_axis_titles_a_layer_gives()
+    {
+        var chart = Chart.Layer(Chart.Field((a, b) => a * b, 0, 1, 0, 1, 4), Chart.Points([0.5], [0.5], xTitle: "x₁", yTitle: "x₂"));
+        foreach (var layer in Spec(chart).GetProperty("layer").EnumerateArray())
+        {
+            Assert.Equal("x₁", layer.GetProperty("encoding").GetProperty("x").GetProperty("title").GetString());
+            Assert.Equal("x₂", layer.GetProperty("encoding").GetProperty("y").GetProperty("title").GetString());
+        }
+    }
+
     [Fact]
     public void Mismatched_inputs_are_refused_with_the_counts()
     {

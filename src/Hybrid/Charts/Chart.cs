@@ -53,9 +53,12 @@ public sealed class Chart
         var y = Axis("y", yTitle, zeroY);
         if (logY) y["scale"] = new JsonObject { ["type"] = "log" };
         var x = Axis("x", xTitle);
-        // Epochs, steps and layers are whole numbers: no ticks between them.
-        if (all.All(s => s.X.All(v => v == Math.Round(v))))
-            x["axis"] = new JsonObject { ["format"] = "d", ["tickMinStep"] = 1 };
+        // Epochs, steps, layers and counts of mistakes are whole numbers: ticks only at whole numbers. (A "d" format
+        // alone would write the ticks 1, 1.5, 2 of a two-epoch run as "1, 2, 2".)
+        if (WholeTicks(all.SelectMany(s => s.X).Where(double.IsFinite).ToArray(), includeZero: false) is { } xTicks)
+            x["axis"] = new JsonObject { ["format"] = "d", ["values"] = xTicks };
+        if (!logY && WholeTicks(all.SelectMany(s => s.Y).Where(double.IsFinite).ToArray(), zeroY) is { } yTicks)
+            y["axis"] = new JsonObject { ["format"] = "d", ["values"] = yTicks };
         var encoding = new JsonObject { ["x"] = x, ["y"] = y };
         if (all.Length > 1)
             encoding["color"] = new JsonObject
@@ -256,7 +259,19 @@ public sealed class Chart
     {
         ArgumentNullException.ThrowIfNull(layers);
         if (layers.Length == 0) throw new ArgumentException("Chart.Layer needs at least one chart.", nameof(layers));
-        var spec = new JsonObject { ["layer"] = new JsonArray(layers.Select(l => (JsonNode?)l.Inner()).ToArray()) };
+        var inner = layers.Select(l => l.Inner()).ToArray();
+        // The layers share their axes, so they share their titles: a layer that gives none (a Field under Points)
+        // takes the first title another layer gives, instead of erasing it (Vega-Lite would merge them).
+        foreach (var channel in new[] { "x", "y" })
+        {
+            var title = inner.Select(l => l["encoding"]?[channel]?["title"]).FirstOrDefault(t => t is not null && t.ToString().Length > 0);
+            if (title is null) continue;
+            foreach (var l in inner)
+                if (l["encoding"]?[channel] is JsonObject axis && (axis["title"] is null || axis["title"]!.ToString().Length == 0))
+                    axis["title"] = title.DeepClone();
+        }
+
+        var spec = new JsonObject { ["layer"] = new JsonArray(inner.Select(l => (JsonNode?)l).ToArray()) };
         foreach (var key in new[] { "title", "width", "height" })
             if (layers[0].spec[key] is { } value)
                 spec[key] = value.DeepClone();
@@ -274,7 +289,9 @@ public sealed class Chart
         return new Chart(new JsonObject
         {
             ["concat"] = new JsonArray(all), ["columns"] = columns,
-            ["resolve"] = new JsonObject { ["scale"] = new JsonObject { ["color"] = "independent" } },
+            // Each chart keeps its own colours and shapes: a shared shape scale would draw one more legend, in
+            // black, apart from the charts' colour legends.
+            ["resolve"] = new JsonObject { ["scale"] = new JsonObject { ["color"] = "independent", ["shape"] = "independent" } },
         });
     }
 
@@ -330,6 +347,20 @@ public sealed class Chart
         var copy = (JsonObject)spec.DeepClone();
         copy[key] = value;
         return new Chart(copy);
+    }
+
+    // Tick values at whole numbers (a step of 1, 2, 5, 10, … giving at most 10 ticks) when every value is whole;
+    // otherwise null (the axis ticks itself).
+    static JsonArray? WholeTicks(double[] values, bool includeZero)
+    {
+        if (values.Length == 0 || values.Any(v => v != Math.Round(v))) return null;
+        double low = values.Min(), high = values.Max();
+        if (includeZero) (low, high) = (Math.Min(low, 0), Math.Max(high, 0));
+        var step = 1.0;
+        for (var k = 1; (high - low) / step > 10; k++) step = new[] { 1.0, 2.0, 5.0 }[k % 3] * Math.Pow(10, k / 3);
+        var ticks = new JsonArray();
+        for (var v = Math.Ceiling(low / step) * step; v <= high; v += step) ticks.Add(v);
+        return ticks;
     }
 
     static JsonArray Strings(IEnumerable<string> values) => new(values.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray());
