@@ -122,6 +122,7 @@ public class KernelTests
     [InlineData(37, 100, 67)]
     [InlineData(130, 50, 200)]
     [InlineData(600, 40, 300)] // a gradient too large for one slice of the weight gradient: three slices, the last short
+    [InlineData(20, 30, 520)] // a layer wide enough for the forward product to copy its blocks of weights, the last short
     public void Sparse_first_layer_products_equal_the_dense_ones(int rows, int columns, int n)
     {
         var sparse = new FastKernels<float>(new SimdProvider(), "simd");
