@@ -74,8 +74,13 @@ public sealed partial class FastKernels<T>
         return table;
     }
 
-    /// <summary>Parts of at least this many nonzeros each are worth a thread.</summary>
-    const int NonzerosPerPart = 4096;
+    /// <summary>
+    /// Parts of at least this many nonzeros each are worth a thread. 2048: a batch of 32 MNIST digits (about 4,800
+    /// nonzeros) is split in two; with the second core free, 32 × 128 units took 0.013 ms instead of 0.022 for the forward
+    /// product and 0.028-0.035 instead of 0.053 for the weight gradient with Adam (min over 1,500 calls, runs paired).
+    /// On a saturated machine the split costs (0.030 against 0.022 ms), as every fork-join does.
+    /// </summary>
+    const int NonzerosPerPart = 2048;
 
     static int PartsFor(int nonzeros) => Workers.PartsFor(nonzeros, NonzerosPerPart);
 
