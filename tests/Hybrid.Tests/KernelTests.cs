@@ -121,6 +121,8 @@ public class KernelTests
     [InlineData(64, 784, 128)]
     [InlineData(37, 100, 67)]
     [InlineData(130, 50, 200)]
+    [InlineData(600, 40, 300)] // a gradient too large for one slice of the weight gradient: three slices, the last short
+    [InlineData(20, 30, 520)] // a layer wide enough for the forward product to copy its blocks of weights, the last short
     public void Sparse_first_layer_products_equal_the_dense_ones(int rows, int columns, int n)
     {
         var sparse = new FastKernels<float>(new SimdProvider(), "simd");
@@ -147,6 +149,39 @@ public class KernelTests
 
         for (var i = 0; i < expectedOut.Data.Length; i++) Assert.Equal(expectedOut.Data[i], actualOut.Data[i], 1e-4);
         for (var i = 0; i < expectedGrad.Data.Length; i++) Assert.Equal(expectedGrad.Data[i], actualGrad.Data[i], 1e-4);
+    }
+
+    [Theory]
+    [InlineData(64, 784, 128)]
+    [InlineData(600, 40, 300)]
+    public void The_weight_gradient_with_Adam_fused_in_equals_the_gradient_then_the_update(int rows, int columns, int n)
+    {
+        var sparse = new FastKernels<float>(new SimdProvider(), "simd");
+        var x = new HostBuffer<float>(SparseArray(rows, columns, 0.2, rows + columns));
+        var g = new HostBuffer<float>(RandomArray(rows * n, 5));
+        var index = sparse.CreateIndex(rows, columns);
+        Assert.True(sparse.Index(index, rows, x, 0.35));
+        var adam = OptimizerSpecModule.adam(0.01);
+        (float[] W, float[] Dw) Run(bool fused)
+        {
+            var w = new HostBuffer<float>(RandomArray(n * columns, 3));
+            var m = new HostBuffer<float>(RandomArray(n * columns, 6));
+            var v = new HostBuffer<float>(RandomArray(n * columns, 7).Select(Math.Abs).ToArray());
+            var dw = new HostBuffer<float>(new float[n * columns]);
+            if (fused) Assert.True(sparse.SparseWeightGradientAndUpdate(index, n, g, dw, adam, 0.01, 3, w, m, v));
+            else
+            {
+                sparse.SparseWeightGradient(index, n, g, dw);
+                sparse.Update(adam, 0.01, 3, w, dw, m, v);
+            }
+
+            return (w.Data, dw.Data);
+        }
+
+        var (expectedW, expectedDw) = Run(false);
+        var (actualW, actualDw) = Run(true);
+        Assert.Equal(expectedDw, actualDw);
+        Assert.Equal(expectedW, actualW);
     }
 
     [Fact]

@@ -186,6 +186,41 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
         {
             var i = 0;
             var w = Vector256<T>.Count;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // AVX-512: the Vector256 loop's operations on twice the lanes (its square roots and divisions bound it).
+                unsafe
+                {
+                    fixed (T* pp = p, pg = g, pm = m, pv2 = v)
+                    {
+                        var vEps = Vector512.Create(eps);
+                        var w5 = Vector512<T>.Count;
+                        for (; i <= p.Length - w5; i += w5)
+                        {
+                            var pv = Vector512.Load(pp + i);
+                            Vector512<T> d;
+                            if (decoupled)
+                            {
+                                pv *= shrink;
+                                d = Vector512.Load(pg + i);
+                            }
+                            else
+                            {
+                                d = Vector512.Load(pg + i) + wd * pv;
+                            }
+
+                            var mv = b1 * Vector512.Load(pm + i) + rest1 * d;
+                            var vv = b2 * Vector512.Load(pv2 + i) + rest2 * d * d;
+                            var denominator = Vector512.Sqrt(vv) * inverseCorrection2 + vEps;
+                            pv -= stepSize * (mv / denominator);
+                            mv.Store(pm + i);
+                            vv.Store(pv2 + i);
+                            pv.Store(pp + i);
+                        }
+                    }
+                }
+            }
+
             if (Vector256.IsHardwareAccelerated)
             {
                 unsafe
