@@ -45,6 +45,7 @@ public sealed class Model
     internal Model(Sequential<float> core, Loss loss, Optimizer optimizer, Schedule? schedule, double? clipNorm, int seed)
     {
         this.core = core;
+        Outputs = CoreModel.outputs(core);
         Loss = loss;
         Optimizer = optimizer;
         Schedule = schedule ?? Schedule.Constant;
@@ -76,7 +77,8 @@ public sealed class Model
     public int Inputs => core.Inputs;
 
     /// <summary>Outputs per sample.</summary>
-    public int Outputs => CoreModel.outputs(core);
+    // Worked out once: the layers never change, and every batch reads it per sample (the widths' scan allocates).
+    public int Outputs { get; }
 
     /// <summary>Number of trainable weights and biases.</summary>
     public int ParameterCount => CoreModel.parameterCount(core);
@@ -225,6 +227,7 @@ public sealed class Model
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     History Train(
         Dataset train, int epochs, int batchSize, Dataset? validation, IReadOnlyList<Callback> callbacks,
         IProgress<TrainingProgress>? progress, Divergence divergence, Augmentation? augmentation, CancellationToken cancellationToken)
@@ -368,7 +371,7 @@ public sealed class Model
         {
             this.data = data;
             this.augmenter = augmenter;
-            Fill = (x, y) =>
+            Fill = [MethodImpl(MethodImplOptions.AggressiveOptimization)] (x, y) =>
             {
                 var rows = x.Length / this.data.FeatureCount;
                 this.data.Batch(order, start, rows, x, y);
@@ -378,6 +381,7 @@ public sealed class Model
 
         public Action<Span<float>, Span<float>> Fill { get; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Next(int[] order, int start, int epoch)
         {
             this.order = order;
@@ -397,7 +401,11 @@ public sealed class Model
     }
 
     /// <summary>True when outputs are classes: one-hot targets (several outputs), or one output read as a probability.</summary>
-    bool Classifies => Outputs > 1 ? Loss.Function.IsSoftmaxCrossEntropy || Loss.Function.IsCategoricalCrossEntropy || Loss.Function.IsMeanSquaredError : true;
+    bool Classifies
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
+        get => Outputs > 1 ? Loss.Function.IsSoftmaxCrossEntropy || Loss.Function.IsCategoricalCrossEntropy || Loss.Function.IsMeanSquaredError : true;
+    }
 
     /// <summary>
     /// The class row <paramref name="i"/> of column-major rows × Outputs values stands for: the largest output, or for

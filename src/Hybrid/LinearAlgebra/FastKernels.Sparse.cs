@@ -49,8 +49,8 @@ public sealed partial class FastKernels<T>
     public SparseIndex CreateIndex(int rows, int columns)
     {
         var index = new NonzeroIndex(rows, columns);
-        index.ForwardPart = part => ForwardRows(index, part);
-        index.GradientPart = part => GradientColumns(index, part);
+        index.ForwardPart = [MethodImpl(MethodImplOptions.AggressiveOptimization)] (part) => ForwardRows(index, part);
+        index.GradientPart = [MethodImpl(MethodImplOptions.AggressiveOptimization)] (part) => GradientColumns(index, part);
         return index;
     }
 
@@ -73,12 +73,14 @@ public sealed partial class FastKernels<T>
     /// <summary>Parts of at least this many nonzeros each are worth a thread.</summary>
     const int NonzerosPerPart = 4096;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int PartsFor(int nonzeros) => Workers.PartsFor(nonzeros, NonzerosPerPart);
 
     /// <summary>
     /// Part <paramref name="part"/> of <paramref name="parts"/> of the rows (or columns) 0 … count − 1 whose nonzeros begin at
     /// starts[…]: consecutive ranges with about the same number of nonzeros each, together covering every row.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static (int First, int Last) Share(int[] starts, int count, int part, int parts)
     {
         long total = starts[count];
@@ -88,6 +90,7 @@ public sealed partial class FastKernels<T>
     }
 
     /// <summary>The first position i in starts[0..count] with starts[i] ≥ target (starts ascending): where part boundaries fall.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int Boundary(int[] starts, int count, long target)
     {
         int lo = 0, hi = count;
@@ -190,6 +193,7 @@ public sealed partial class FastKernels<T>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SparseForward(SparseIndex index, int n, Core.Buffer<T> w, Core.Buffer<T> bias, Core.Buffer<T> output)
     {
         var ix = Ready(index);
@@ -238,6 +242,7 @@ public sealed partial class FastKernels<T>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SparseWeightGradient(SparseIndex index, int n, Core.Buffer<T> g, Core.Buffer<T> dw)
     {
         var ix = Ready(index);
@@ -246,6 +251,7 @@ public sealed partial class FastKernels<T>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool SparseWeightGradientAndUpdate(
         SparseIndex index, int n, Core.Buffer<T> g, Core.Buffer<T> dw, OptimizerSpec optimizer, double lr, int step,
         Core.Buffer<T> w, Core.Buffer<T> m, Core.Buffer<T> v)
@@ -264,6 +270,7 @@ public sealed partial class FastKernels<T>
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void WeightGradient(NonzeroIndex ix, int n, Core.Buffer<T> g, Core.Buffer<T> dw)
     {
         var rows = ix.Rows;
@@ -437,12 +444,14 @@ public sealed partial class FastKernels<T>
         return x * y + addend;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static NonzeroIndex Ready(SparseIndex index)
     {
         var ix = index as NonzeroIndex ?? throw new ArgumentException("the sparse index was made by other kernels", nameof(index));
         return ix.Sparse ? ix : throw new InvalidOperationException("the sparse products need a batch indexed as sparse (Index returned false)");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void CheckLength(T[] data, int length, string what)
     {
         if (data.Length < length) throw new ArgumentException($"the {what} buffer holds {data.Length} elements; {length} are needed.");

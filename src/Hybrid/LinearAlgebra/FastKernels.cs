@@ -70,29 +70,36 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     // The activation's rule carries its own vectorised kernels (TensorPrimitives and Vector<T> in the core), the same
     // code the graph's op runs, so both training paths agree exactly.
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Activate(ActivationRule rule, int m, int n, Core.Buffer<T> x, Core.Buffer<T> y) =>
         rule.Forward<T>(m, n, Host(x), Host(y));
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ActivateBackward(ActivationRule rule, int m, int n, Core.Buffer<T> x, Core.Buffer<T> y, Core.Buffer<T> dy, Core.Buffer<T> dx) =>
         rule.Backward<T>(m, n, Host(x), Host(y), Host(dy), Host(dx));
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Multiply(int count, Core.Buffer<T> x, Core.Buffer<T> mask, Core.Buffer<T> y) =>
         TensorPrimitives.Multiply<T>(Host(x).AsSpan(0, count), Host(mask).AsSpan(0, count), Host(y).AsSpan(0, count));
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double SoftmaxCrossEntropy(int m, int k, Core.Buffer<T> logits, Core.Buffer<T> targets, Core.Buffer<T> gradient) =>
         Kernel.softmaxCrossEntropy(m, k, Host(logits), Host(targets), Host(gradient));
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double MeanSquaredError(int count, Core.Buffer<T> prediction, Core.Buffer<T> targets, Core.Buffer<T> gradient) =>
         ((IKernels<T>)ManagedKernels<T>.Instance).MeanSquaredError(count, prediction, targets, gradient);
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double SumOfSquares(int count, Core.Buffer<T> x) => double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(Host(x).AsSpan(0, count)));
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Scale(int count, T c, Core.Buffer<T> x)
     {
         var xs = Host(x).AsSpan(0, count);
@@ -115,7 +122,11 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     {
         [ThreadStatic] static AdamJob? current;
 
-        public static AdamJob Current => current ??= new AdamJob();
+        public static AdamJob Current
+        {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            get => current ??= new AdamJob();
+        }
 
         /// <summary>Parts of at least this many elements are worth a thread; part boundaries fall on whole vectors.</summary>
         const int MinPart = 32768;
@@ -150,6 +161,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Part(int part)
         {
             var start = part * per;
@@ -168,6 +180,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
         readonly bool decoupled;
 
         /// <summary>The rule of step <paramref name="n"/> (1 for the first) at learning rate <paramref name="lr"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public AdamRule(AdamSettings s, double lr, int n)
         {
             static T C(double x) => T.CreateTruncating(x);
