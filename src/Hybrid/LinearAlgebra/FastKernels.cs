@@ -26,6 +26,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     /// <inheritdoc/>
     public string Name { get; }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the kernels, which are optimised from their first call
     static T[] Host(Core.Buffer<T> b) =>
         b is HostBuffer<T> h ? h.Data : throw new ArgumentException("these kernels compute on host buffers only", nameof(b));
 
