@@ -52,11 +52,43 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     {
         var b = Host(bias);
         var data = Host(c);
-        for (var j = 0; j < n; j++)
+        for (var j = 0; j < n; j++) AddScalar(data.AsSpan(j * m, m), b[j]);
+    }
+
+    // Plain vector loops for the per-batch elementwise work, not TensorPrimitives: its generic methods are compiled
+    // for float in each application, unoptimised at first (tiered compilation), so for the first few hundred batches
+    // they ran several times slower and then were recompiled during the first epoch; these start optimised.
+
+    /// <summary>xs[i] += c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void AddScalar(Span<T> xs, T c)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            var column = data.AsSpan(j * m, m);
-            TensorPrimitives.Add(column, b[j], column);
+            var cv = new Vector<T>(c);
+            for (; i <= xs.Length - Vector<T>.Count; i += Vector<T>.Count)
+                (new Vector<T>(xs.Slice(i)) + cv).CopyTo(xs.Slice(i));
         }
+
+        for (; i < xs.Length; i++) xs[i] += c;
+    }
+
+    /// <summary>Σ xs[i]: a vector of partial sums (lane k adds elements k, k + w, …), then the lanes and the tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static T Sum(ReadOnlySpan<T> xs)
+    {
+        var i = 0;
+        var total = T.Zero;
+        if (Vector.IsHardwareAccelerated && xs.Length >= Vector<T>.Count)
+        {
+            var sums = Vector<T>.Zero;
+            for (; i <= xs.Length - Vector<T>.Count; i += Vector<T>.Count) sums += new Vector<T>(xs.Slice(i));
+            total = Vector.Sum(sums);
+        }
+
+        for (; i < xs.Length; i++) total += xs[i];
+        return total;
     }
 
     /// <inheritdoc/>
@@ -65,7 +97,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     {
         var data = Host(a);
         var sums = Host(into);
-        for (var j = 0; j < n; j++) sums[j] = TensorPrimitives.Sum<T>(data.AsSpan(j * m, m));
+        for (var j = 0; j < n; j++) sums[j] = Sum(data.AsSpan(j * m, m));
     }
 
     // The activation's rule carries its own vectorised kernels (TensorPrimitives and Vector<T> in the core), the same
@@ -82,8 +114,17 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Multiply(int count, Core.Buffer<T> x, Core.Buffer<T> mask, Core.Buffer<T> y) =>
-        TensorPrimitives.Multiply<T>(Host(x).AsSpan(0, count), Host(mask).AsSpan(0, count), Host(y).AsSpan(0, count));
+    public void Multiply(int count, Core.Buffer<T> x, Core.Buffer<T> mask, Core.Buffer<T> y)
+    {
+        // y = x ⊙ mask (dropout), a vector at a time, as AddScalar below.
+        ReadOnlySpan<T> xs = Host(x).AsSpan(0, count), ms = Host(mask).AsSpan(0, count);
+        var ys = Host(y).AsSpan(0, count);
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= count - Vector<T>.Count; i += Vector<T>.Count)
+                (new Vector<T>(xs.Slice(i)) * new Vector<T>(ms.Slice(i))).CopyTo(ys.Slice(i));
+        for (; i < count; i++) ys[i] = xs[i] * ms[i];
+    }
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
