@@ -9,8 +9,8 @@ namespace Hybrid.LinearAlgebra;
 
 /// <summary>
 /// The training-step kernels on host memory with vector instructions: matrix products by a provider
-/// (<see cref="SimdProvider"/> or <see cref="OpenBlasProvider"/>), elementwise work by <see cref="TensorPrimitives"/>
-/// and Vector256 loops. Every rule has the same operation order as the managed reference, so results agree to rounding.
+/// (<see cref="SimdProvider"/> or <see cref="OpenBlasProvider"/>), elementwise work by vector loops of their own on the
+/// per-batch path (compiled optimised from the first call) and <see cref="TensorPrimitives"/> off it. Every rule has the same operation order as the managed reference, so results agree to rounding.
 /// </summary>
 public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
