@@ -25,6 +25,7 @@ type HostBuffer<'T>(data: 'T[]) =
     override _.Upload source = source.CopyTo(Span<'T>(data))
 
     /// Copies the array into destination.
+    [<OptimizedFromFirstCall>]
     override _.Download destination =
         ReadOnlySpan<'T>(data).CopyTo destination
 

@@ -74,6 +74,7 @@ module ObjectiveRules =
         override _.Name = "meanSquaredError"
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Compute<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, k: int, p: ReadOnlySpan<'T>, t: ReadOnlySpan<'T>, g: Span<'T>)
@@ -111,6 +112,7 @@ module ObjectiveRules =
         override _.Name = "binaryCrossEntropy"
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Compute<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, k: int, p: ReadOnlySpan<'T>, t: ReadOnlySpan<'T>, g: Span<'T>)
@@ -144,6 +146,7 @@ module ObjectiveRules =
         override _.Name = "binaryCrossEntropyWithLogits"
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Compute<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, k: int, z: ReadOnlySpan<'T>, t: ReadOnlySpan<'T>, g: Span<'T>)
@@ -201,6 +204,7 @@ module ObjectiveRules =
         override _.Name = "crossEntropyWithLogits"
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Compute<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, k: int, z: ReadOnlySpan<'T>, t: ReadOnlySpan<'T>, g: Span<'T>)
@@ -241,6 +245,7 @@ module ObjectiveRules =
         override _.Name = "categoricalCrossEntropy"
 
         /// <inheritdoc/>
+        [<OptimizedFromFirstCall>]
         override _.Compute<'T
             when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
             (m: int, k: int, p: ReadOnlySpan<'T>, t: ReadOnlySpan<'T>, g: Span<'T>)

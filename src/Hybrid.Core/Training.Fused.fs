@@ -119,6 +119,8 @@ type FusedTrainer<'T
     let maxDensity = 0.35
     let mutable sparseInputs = true
 
+    // Looked up every step: optimised from its first call, as the step itself.
+    [<OptimizedFromFirstCall>]
     let workspace (kernels: IKernels<'T>) rows =
         match workspaces.TryGetValue rows with
         | true, w -> w

@@ -41,10 +41,13 @@ public sealed class Model
     readonly List<EpochResult> history = [];
     // The managed thread id of the Fit running now, or 0: claimed with Interlocked, so two Fits cannot both start.
     int trainingThread;
+    /// <summary>Whether a Fit has compiled the fused step's methods before its first epoch (<see cref="CompileStep"/>); tests set it to train without.</summary>
+    internal bool StepCompiled { get; set; }
 
     internal Model(Sequential<float> core, Loss loss, Optimizer optimizer, Schedule? schedule, double? clipNorm, int seed)
     {
         this.core = core;
+        Outputs = CoreModel.outputs(core);
         Loss = loss;
         Optimizer = optimizer;
         Schedule = schedule ?? Schedule.Constant;
@@ -76,7 +79,8 @@ public sealed class Model
     public int Inputs => core.Inputs;
 
     /// <summary>Outputs per sample.</summary>
-    public int Outputs => CoreModel.outputs(core);
+    // Worked out once: the layers never change, and every batch reads it per sample (the widths' scan allocates).
+    public int Outputs { get; }
 
     /// <summary>Number of trainable weights and biases.</summary>
     public int ParameterCount => CoreModel.parameterCount(core);
@@ -225,6 +229,7 @@ public sealed class Model
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     History Train(
         Dataset train, int epochs, int batchSize, Dataset? validation, IReadOnlyList<Callback> callbacks,
         IProgress<TrainingProgress>? progress, Divergence divergence, Augmentation? augmentation, CancellationToken cancellationToken)
@@ -237,6 +242,7 @@ public sealed class Model
         var augmenter = augmentation is null ? null : new Augmenter(augmentation, train.FeatureCount);
         var filler = new BatchFiller(train, augmenter);
         var outputs = new float[batchSize * Outputs];
+        if (fused is not null && !StepCompiled) StepCompiled = CompileStep(train, batchSize, filler, outputs);
         for (var e = 0; e < epochs && !stopped; e++)
         {
             var start = cancellationToken.CanBeCanceled ? Snapshot() : null;
@@ -368,7 +374,7 @@ public sealed class Model
         {
             this.data = data;
             this.augmenter = augmenter;
-            Fill = (x, y) =>
+            Fill = [MethodImpl(MethodImplOptions.AggressiveOptimization)] (x, y) =>
             {
                 var rows = x.Length / this.data.FeatureCount;
                 this.data.Batch(order, start, rows, x, y);
@@ -378,12 +384,43 @@ public sealed class Model
 
         public Action<Span<float>, Span<float>> Fill { get; }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Next(int[] order, int start, int epoch)
         {
             this.order = order;
             this.start = start;
             this.epoch = epoch;
         }
+    }
+
+    /// <summary>
+    /// Compiles the methods of a training step before the first epoch's clock starts, by one step of a scratch model
+    /// with these layers (hidden widths capped at 256, fresh weights, its own optimizer state and dropout generator) on
+    /// the first samples, through the same kernels, batch filler and accuracy count. The runtime compiles each method
+    /// on its first call (optimised at once, see Hot.fs), and OpenBLAS and the worker threads start on theirs: in the
+    /// first batch that took 0.05–0.1 s, a third of a 784-128-10 epoch. This model, its optimizer, its generators and
+    /// the data are only read, so no number of the training changes. A model with a user-defined layer or activation
+    /// is left to compile in its first batch (its code is the user's, run only when the user trains).
+    /// </summary>
+    /// <returns>True when the step was compiled.</returns>
+    bool CompileStep(Dataset train, int batchSize, BatchFiller filler, float[] outputs)
+    {
+        const int widest = 256;
+        var specs = core.Specs;
+        if (specs.Any(s => s.IsGraph || s is LayerSpec.Activation { Item.IsCustom: true })) return false;
+        var last = Array.FindLastIndex(specs, s => s.IsDense); // keeps its width: the loss sees the real outputs
+        var scratchSpecs = specs.Select((s, i) => s is LayerSpec.Dense d
+            ? LayerSpec.NewDense(i == last ? d.outputs : Math.Min(d.outputs, widest), Initializer.GlorotUniform, Initializer.Zeros)
+            : s).ToArray();
+        var scratch = CoreModel.create<float>(new Random(0), core.Inputs, scratchSpecs);
+        var clip = clipNorm is { } n ? Microsoft.FSharp.Core.FSharpOption<double>.Some(n) : null;
+        var trainer = new FusedTrainer<float>(scratch, Loss.Function, Optimizer.Settings, clip);
+        var order = Enumerable.Range(0, batchSize).ToArray();
+        filler.Next(order, 0, epochsTrained + 1);
+        var loss = trainer.Step(Providers.Kernels<float>(), batchSize, filler.Fill, Optimizer.LearningRate, new Random(0), outputs.AsSpan(0, batchSize * Outputs));
+        if (double.IsFinite(loss)) CountCorrect(outputs, batchSize, train, order, 0);
+        new Divergence(double.PositiveInfinity).Loss(1, 1, double.IsFinite(loss) ? loss : 0, batchSize, []);
+        return true;
     }
 
     /// <summary>Correct predictions in a fused step's outputs (column-major, rows × Outputs) against the samples' classes.</summary>
@@ -397,7 +434,11 @@ public sealed class Model
     }
 
     /// <summary>True when outputs are classes: one-hot targets (several outputs), or one output read as a probability.</summary>
-    bool Classifies => Outputs > 1 ? Loss.Function.IsSoftmaxCrossEntropy || Loss.Function.IsCategoricalCrossEntropy || Loss.Function.IsMeanSquaredError : true;
+    bool Classifies
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
+        get => Outputs > 1 ? Loss.Function.IsSoftmaxCrossEntropy || Loss.Function.IsCategoricalCrossEntropy || Loss.Function.IsMeanSquaredError : true;
+    }
 
     /// <summary>
     /// The class row <paramref name="i"/> of column-major rows × Outputs values stands for: the largest output, or for

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hybrid.LinearAlgebra;
 using MathNet.Numerics.Providers.LinearAlgebra;
 
@@ -57,6 +58,7 @@ public static class Providers
     }
 
     /// <summary>Applies HYBRID_PROVIDER, or <see cref="ProviderKind.Best"/>, the first time Hybrid needs a provider.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     internal static void EnsureInitialized()
     {
         if (initialized) return;
@@ -157,6 +159,7 @@ public static class Providers
     static readonly FastKernels<double> OpenBlasDouble = new(OpenBlasInstance, "openblas");
 
     /// <summary>The training-step kernels of the active provider (float32 or float64).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     public static Core.IKernels<T> Kernels<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         EnsureInitialized();

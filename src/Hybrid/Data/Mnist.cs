@@ -74,8 +74,9 @@ public static class Mnist
         // Pixels become float32: four bytes each, checked against memory before they are made.
         if (4L * images.Data.Length > InputFile.totalMemory() / 2)
             throw InputFile.fault(imagesPath, "images", $"{images.Data.Length:N0} pixels as float32 need {4L * images.Data.Length:N0} bytes, more than half the memory available");
-        var features = new float[images.Data.Length];
-        for (var i = 0; i < features.Length; i++) features[i] = images.Data[i] / 255f;
+        var data = images.Data;
+        var features = new float[data.Length];
+        for (var i = 0; i < features.Length; i++) features[i] = data[i] / 255f;
         var classes = labels.Data.Select(b => (int)b).ToArray();
         if (classes.Any(c => c > 9))
             throw new InvalidDataException($"{labelsPath}: labels must be digits 0–9, found {classes.Max()}.");

@@ -53,8 +53,8 @@ public sealed partial class FastKernels<T>
     public SparseIndex CreateIndex(int rows, int columns)
     {
         var index = new NonzeroIndex(rows, columns);
-        index.ForwardPart = part => ForwardRows(index, part);
-        index.GradientPart = part => GradientColumns(index, part);
+        index.ForwardPart = [MethodImpl(MethodImplOptions.AggressiveOptimization)] (part) => ForwardRows(index, part);
+        index.GradientPart = [MethodImpl(MethodImplOptions.AggressiveOptimization)] (part) => GradientColumns(index, part);
         return index;
     }
 
@@ -82,12 +82,14 @@ public sealed partial class FastKernels<T>
     /// </summary>
     const int NonzerosPerPart = 2048;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int PartsFor(int nonzeros) => Workers.PartsFor(nonzeros, NonzerosPerPart);
 
     /// <summary>
     /// Part <paramref name="part"/> of <paramref name="parts"/> of the rows (or columns) 0 … count − 1 whose nonzeros begin at
     /// starts[…]: consecutive ranges with about the same number of nonzeros each, together covering every row.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static (int First, int Last) Share(int[] starts, int count, int part, int parts)
     {
         long total = starts[count];
@@ -97,6 +99,7 @@ public sealed partial class FastKernels<T>
     }
 
     /// <summary>The first position i in starts[0..count] with starts[i] ≥ target (starts ascending): where part boundaries fall.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int Boundary(int[] starts, int count, long target)
     {
         int lo = 0, hi = count;
@@ -199,6 +202,7 @@ public sealed partial class FastKernels<T>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SparseForward(SparseIndex index, int n, Core.Buffer<T> w, Core.Buffer<T> bias, Core.Buffer<T> output)
     {
         var ix = Ready(index);
@@ -243,6 +247,7 @@ public sealed partial class FastKernels<T>
     /// <summary>Rows of the forward product summed before they are written (16 floats: a cache line of a column).</summary>
     const int ForwardTile = 16;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void ForwardRows(NonzeroIndex ix, int part)
     {
@@ -292,6 +297,7 @@ public sealed partial class FastKernels<T>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SparseWeightGradient(SparseIndex index, int n, Core.Buffer<T> g, Core.Buffer<T> dw)
     {
         var ix = Ready(index);
@@ -300,6 +306,7 @@ public sealed partial class FastKernels<T>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool SparseWeightGradientAndUpdate(
         SparseIndex index, int n, Core.Buffer<T> g, Core.Buffer<T> dw, OptimizerSpec optimizer, double lr, int step,
         Core.Buffer<T> w, Core.Buffer<T> m, Core.Buffer<T> v)
@@ -318,6 +325,7 @@ public sealed partial class FastKernels<T>
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void WeightGradient(NonzeroIndex ix, int n, Core.Buffer<T> g, Core.Buffer<T> dw)
     {
         var rows = ix.Rows;
@@ -342,6 +350,7 @@ public sealed partial class FastKernels<T>
     /// gradients contiguous). 8 × 8 tiles in AVX registers for float (a scalar transpose writes every element to a
     /// different cache line: at 128 × 512 it took 0.17 ms, a third of the time of the sparse product it prepares).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void TransposeInto(Span<T> g, int rows, int n, Span<T> t)
     {
@@ -370,6 +379,7 @@ public sealed partial class FastKernels<T>
     }
 
     /// <summary>The 8 × 8 tile at s (rows sStride apart) transposed into d (rows dStride apart).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void Transpose8x8(float* s, int sStride, float* d, int dStride)
     {
@@ -415,6 +425,7 @@ public sealed partial class FastKernels<T>
     const int GradientSliceBytes = 512 * 1024;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void GradientColumns(NonzeroIndex ix, int part)
     {
         int columns = ix.Columns, n = ix.N, rows = ix.Rows, slice = ix.Slice;
@@ -444,6 +455,7 @@ public sealed partial class FastKernels<T>
     }
 
     /// <summary>into[0..n) = Σₑ values[e] · source[which[e]·stride ..], for e in [start, end), eight vectors at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void Combine(T* into, int n, T* source, int stride, int* which, T* values, int start, int end)
     {
@@ -566,12 +578,14 @@ public sealed partial class FastKernels<T>
         return x * y + addend;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static NonzeroIndex Ready(SparseIndex index)
     {
         var ix = index as NonzeroIndex ?? throw new ArgumentException("the sparse index was made by other kernels", nameof(index));
         return ix.Sparse ? ix : throw new InvalidOperationException("the sparse products need a batch indexed as sparse (Index returned false)");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void CheckLength(T[] data, int length, string what)
     {
         if (data.Length < length) throw new ArgumentException($"the {what} buffer holds {data.Length} elements; {length} are needed.");

@@ -9,8 +9,8 @@ namespace Hybrid.LinearAlgebra;
 
 /// <summary>
 /// The training-step kernels on host memory with vector instructions: matrix products by a provider
-/// (<see cref="SimdProvider"/> or <see cref="OpenBlasProvider"/>), elementwise work by <see cref="TensorPrimitives"/>
-/// and Vector256 loops. Every rule has the same operation order as the managed reference, so results agree to rounding.
+/// (<see cref="SimdProvider"/> or <see cref="OpenBlasProvider"/>), elementwise work by vector loops of their own on the
+/// per-batch path (compiled optimised from the first call) and <see cref="TensorPrimitives"/> off it. Every rule has the same operation order as the managed reference, so results agree to rounding.
 /// </summary>
 public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -26,6 +26,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     /// <inheritdoc/>
     public string Name { get; }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // into the kernels, which are optimised from their first call
     static T[] Host(Core.Buffer<T> b) =>
         b is HostBuffer<T> h ? h.Data : throw new ArgumentException("these kernels compute on host buffers only", nameof(b));
 
@@ -51,11 +52,43 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     {
         var b = Host(bias);
         var data = Host(c);
-        for (var j = 0; j < n; j++)
+        for (var j = 0; j < n; j++) AddScalar(data.AsSpan(j * m, m), b[j]);
+    }
+
+    // Plain vector loops for the per-batch elementwise work, not TensorPrimitives: its generic methods are compiled
+    // for float in each application, unoptimised at first (tiered compilation), so for the first few hundred batches
+    // they ran several times slower and then were recompiled during the first epoch; these start optimised.
+
+    /// <summary>xs[i] += c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void AddScalar(Span<T> xs, T c)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            var column = data.AsSpan(j * m, m);
-            TensorPrimitives.Add(column, b[j], column);
+            var cv = new Vector<T>(c);
+            for (; i <= xs.Length - Vector<T>.Count; i += Vector<T>.Count)
+                (new Vector<T>(xs.Slice(i)) + cv).CopyTo(xs.Slice(i));
         }
+
+        for (; i < xs.Length; i++) xs[i] += c;
+    }
+
+    /// <summary>Σ xs[i]: a vector of partial sums (lane k adds elements k, k + w, …), then the lanes and the tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static T Sum(ReadOnlySpan<T> xs)
+    {
+        var i = 0;
+        var total = T.Zero;
+        if (Vector.IsHardwareAccelerated && xs.Length >= Vector<T>.Count)
+        {
+            var sums = Vector<T>.Zero;
+            for (; i <= xs.Length - Vector<T>.Count; i += Vector<T>.Count) sums += new Vector<T>(xs.Slice(i));
+            total = Vector.Sum(sums);
+        }
+
+        for (; i < xs.Length; i++) total += xs[i];
+        return total;
     }
 
     /// <inheritdoc/>
@@ -64,35 +97,51 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     {
         var data = Host(a);
         var sums = Host(into);
-        for (var j = 0; j < n; j++) sums[j] = TensorPrimitives.Sum<T>(data.AsSpan(j * m, m));
+        for (var j = 0; j < n; j++) sums[j] = Sum(data.AsSpan(j * m, m));
     }
 
     // The activation's rule carries its own vectorised kernels (TensorPrimitives and Vector<T> in the core), the same
     // code the graph's op runs, so both training paths agree exactly.
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Activate(ActivationRule rule, int m, int n, Core.Buffer<T> x, Core.Buffer<T> y) =>
         rule.Forward<T>(m, n, Host(x), Host(y));
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ActivateBackward(ActivationRule rule, int m, int n, Core.Buffer<T> x, Core.Buffer<T> y, Core.Buffer<T> dy, Core.Buffer<T> dx) =>
         rule.Backward<T>(m, n, Host(x), Host(y), Host(dy), Host(dx));
 
     /// <inheritdoc/>
-    public void Multiply(int count, Core.Buffer<T> x, Core.Buffer<T> mask, Core.Buffer<T> y) =>
-        TensorPrimitives.Multiply<T>(Host(x).AsSpan(0, count), Host(mask).AsSpan(0, count), Host(y).AsSpan(0, count));
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Multiply(int count, Core.Buffer<T> x, Core.Buffer<T> mask, Core.Buffer<T> y)
+    {
+        // y = x ⊙ mask (dropout), a vector at a time, as AddScalar below.
+        ReadOnlySpan<T> xs = Host(x).AsSpan(0, count), ms = Host(mask).AsSpan(0, count);
+        var ys = Host(y).AsSpan(0, count);
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= count - Vector<T>.Count; i += Vector<T>.Count)
+                (new Vector<T>(xs.Slice(i)) * new Vector<T>(ms.Slice(i))).CopyTo(ys.Slice(i));
+        for (; i < count; i++) ys[i] = xs[i] * ms[i];
+    }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double SoftmaxCrossEntropy(int m, int k, Core.Buffer<T> logits, Core.Buffer<T> targets, Core.Buffer<T> gradient) =>
         Kernel.softmaxCrossEntropy(m, k, Host(logits), Host(targets), Host(gradient));
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double MeanSquaredError(int count, Core.Buffer<T> prediction, Core.Buffer<T> targets, Core.Buffer<T> gradient) =>
         ((IKernels<T>)ManagedKernels<T>.Instance).MeanSquaredError(count, prediction, targets, gradient);
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double SumOfSquares(int count, Core.Buffer<T> x) => double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(Host(x).AsSpan(0, count)));
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Scale(int count, T c, Core.Buffer<T> x)
     {
         var xs = Host(x).AsSpan(0, count);
@@ -115,7 +164,11 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     {
         [ThreadStatic] static AdamJob? current;
 
-        public static AdamJob Current => current ??= new AdamJob();
+        public static AdamJob Current
+        {
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+            get => current ??= new AdamJob();
+        }
 
         /// <summary>Parts of at least this many elements are worth a thread; part boundaries fall on whole vectors.</summary>
         const int MinPart = 32768;
@@ -150,6 +203,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Part(int part)
         {
             var start = part * per;
@@ -168,6 +222,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
         readonly bool decoupled;
 
         /// <summary>The rule of step <paramref name="n"/> (1 for the first) at learning rate <paramref name="lr"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public AdamRule(AdamSettings s, double lr, int n)
         {
             static T C(double x) => T.CreateTruncating(x);

@@ -82,6 +82,7 @@ public sealed unsafe class OpenBlasProvider : ForwardingLinearAlgebraProvider
     public override bool IsAvailable() => TryLoad();
 
     // A provider used before InitializeVerify loads the library then, or says what to install (never a null call).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     void Loaded()
     {
         if (library == 0) InitializeVerify();
@@ -112,6 +113,7 @@ public sealed unsafe class OpenBlasProvider : ForwardingLinearAlgebraProvider
     public override string ToString() => $"openblas ({LoadedFrom}; {Configuration}; {Threads} threads)";
 
     /// <summary>C = alpha·op(A)·op(B) + beta·C over column-major arrays, by cblas_sgemm.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void MatrixMultiplyWithUpdate(
         Transpose transposeA, Transpose transposeB, float alpha, float[] a, int rowsA, int columnsA, float[] b, int rowsB, int columnsB,
         float beta, float[] c)
@@ -124,6 +126,7 @@ public sealed unsafe class OpenBlasProvider : ForwardingLinearAlgebraProvider
     }
 
     /// <summary>C = alpha·op(A)·op(B) + beta·C over column-major arrays, by cblas_dgemm.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void MatrixMultiplyWithUpdate(
         Transpose transposeA, Transpose transposeB, double alpha, double[] a, int rowsA, int columnsA, double[] b, int rowsB, int columnsB,
         double beta, double[] c)
@@ -175,6 +178,7 @@ public sealed unsafe class OpenBlasProvider : ForwardingLinearAlgebraProvider
         fixed (double* pr = result) dscal(result.Length, alpha, pr, 1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     static int Flag(Transpose t) => t == Transpose.DontTranspose ? NoTrans : Trans;
 
     /// <summary>The product's m, k and n from the stored operands' shapes, checking the inner dimensions.</summary>

@@ -24,6 +24,7 @@ static class Workers
     /// How many parts to split <paramref name="work"/> units into: one per <see cref="Providers.Threads"/> at most, and
     /// none smaller than <paramref name="minPerPart"/> units (below that a thread costs more than it saves); at least one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     public static int PartsFor(int work, int minPerPart) => Math.Clamp(work / minPerPart, 1, Math.Max(1, Providers.Threads));
 
     /// <summary>Runs body(0) … body(parts − 1), in parallel where helpers are free, and returns when all are done.</summary>
@@ -58,6 +59,7 @@ static class Workers
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     static void Grow(int count)
     {
         if (helpers.Length >= count) return;
@@ -72,6 +74,7 @@ static class Workers
         helpers = grown;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     static void Loop(Helper helper)
     {
         while (true)

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Hybrid.Training;
 
 /// <summary>
@@ -69,6 +71,7 @@ sealed class SeededRandom : Random
         return null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per sample (shuffle, dropout): optimised from its first call
     int InternalSample()
     {
         var i = next + 1;
@@ -84,16 +87,20 @@ sealed class SeededRandom : Random
         return value;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per sample (shuffle, dropout): optimised from its first call
     protected override double Sample() => InternalSample() * (1.0 / int.MaxValue);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per sample (shuffle, dropout): optimised from its first call
     public override int Next() => InternalSample();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per sample (shuffle, dropout): optimised from its first call
     public override int Next(int maxValue)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxValue);
         return (int)(Sample() * maxValue);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per sample (shuffle, dropout): optimised from its first call
     public override int Next(int minValue, int maxValue)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minValue, maxValue);
@@ -101,6 +108,7 @@ sealed class SeededRandom : Random
         return range <= int.MaxValue ? (int)(Sample() * range) + minValue : (int)((long)(LargeRangeSample() * range) + minValue);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // per sample (shuffle, dropout): optimised from its first call
     public override double NextDouble() => Sample();
 
     public override float NextSingle() => (float)Sample();
