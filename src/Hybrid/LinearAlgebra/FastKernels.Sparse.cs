@@ -248,7 +248,6 @@ public sealed partial class FastKernels<T>
     const int ForwardTile = 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void ForwardRows(NonzeroIndex ix, int part)
     {
         int rows = ix.Rows, n = ix.N, columns = ix.Columns;
@@ -351,7 +350,6 @@ public sealed partial class FastKernels<T>
     /// different cache line: at 128 × 512 it took 0.17 ms, a third of the time of the sparse product it prepares).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void TransposeInto(Span<T> g, int rows, int n, Span<T> t)
     {
         fixed (T* source = g, target = t)
@@ -379,7 +377,6 @@ public sealed partial class FastKernels<T>
     }
 
     /// <summary>The 8 × 8 tile at s (rows sStride apart) transposed into d (rows dStride apart).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void Transpose8x8(float* s, int sStride, float* d, int dStride)
     {
@@ -425,7 +422,6 @@ public sealed partial class FastKernels<T>
     const int GradientSliceBytes = 512 * 1024;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void GradientColumns(NonzeroIndex ix, int part)
     {
         int columns = ix.Columns, n = ix.N, rows = ix.Rows, slice = ix.Slice;
@@ -455,7 +451,6 @@ public sealed partial class FastKernels<T>
     }
 
     /// <summary>into[0..n) = Σₑ values[e] · source[which[e]·stride ..], for e in [start, end), eight vectors at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void Combine(T* into, int n, T* source, int stride, int* which, T* values, int start, int end)
     {
