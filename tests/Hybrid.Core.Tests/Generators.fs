@@ -126,10 +126,21 @@ let sameShape (count: int) (d: Domain) =
     cases 2 (fun dims -> Array.replicate count (dims[0], dims[1], d))
 
 /// Every property runs at least this many cases (Expecto's FsCheck settings; a failure is shrunk and the
-/// shrunk case printed with the seed that replays it).
+/// shrunk case printed with the seed that replays it). HYBRID_REPLAY="seed1,seed2,size" (the numbers of a failure's
+/// "Focus on error" line) replays that case in every property run, e.g. with --filter-test-case.
 let config =
+    let replay =
+        match Environment.GetEnvironmentVariable "HYBRID_REPLAY" with
+        | null
+        | "" -> None
+        | text ->
+            match text.Split(',') |> Array.map (fun s -> s.Trim().TrimEnd('U', 'L')) with
+            | [| a; b; size |] -> Some(UInt64.Parse a, UInt64.Parse b, Some(Int32.Parse size))
+            | _ -> failwith $"HYBRID_REPLAY is '{text}', not 'seed1,seed2,size'"
+
     { FsCheckConfig.defaultConfig with
         maxTest = 150
+        replay = replay
     }
 
 /// The worst gradient error of each property, appended to the file HYBRID_GRADCHECK_REPORT
