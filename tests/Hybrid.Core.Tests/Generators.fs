@@ -121,6 +121,10 @@ let cases (dimCount: int) (spec: Spec) : Arbitrary<Case> =
 
     Arb.fromGenShrink (generate, shrink)
 
+/// A loss's two inputs, prediction and target, of one shape r×c (dims [r; c]), each from its own domain.
+let pairs (prediction: Domain) (target: Domain) =
+    cases 2 (fun d -> [| (d[0], d[1], prediction); (d[0], d[1], target) |])
+
 /// Inputs of one shape r×c (dims [r; c]), all from one domain.
 let sameShape (count: int) (d: Domain) =
     cases 2 (fun dims -> Array.replicate count (dims[0], dims[1], d))

@@ -6,9 +6,6 @@ open MathNet.Numerics.LinearAlgebra
 open Hybrid.Core
 open Hybrid.Core.Tests.Generators
 
-let private pairs (prediction: Domain) (target: Domain) =
-    cases 2 (fun d -> [| (d[0], d[1], prediction); (d[0], d[1], target) |])
-
 /// The unfused form: −(1/m) Σ t ⊙ logSoftmax(z), built from primitives.
 let private crossEntropyComposite (z: Node<float>) (t: Node<float>) =
     Arith.mul t (Activations.logSoftmax z)

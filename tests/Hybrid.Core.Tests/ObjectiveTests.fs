@@ -10,9 +10,6 @@ open MathNet.Numerics.LinearAlgebra
 open Hybrid.Core
 open Hybrid.Core.Tests.Generators
 
-let private pairs (prediction: Domain) (target: Domain) =
-    cases 2 (fun d -> [| (d[0], d[1], prediction); (d[0], d[1], target) |])
-
 /// −(1/m) Σ t ⊙ ln p, from primitives.
 let private categoricalComposite (p: Node<float>) (t: Node<float>) =
     Arith.mul t (Pointwise.log p)
