@@ -273,12 +273,21 @@ module Tensor =
         Matrix<'T>.Build.Dense(m.RowCount, 1, fun i _ -> m.Row(i).Maximum())
 
     /// Row-wise log-softmax of z, z − max − ln Σ exp(z − max): exp never sees a positive
-    /// argument, so it stays finite for logits of any size.
-    let logSoftmaxRows (z: Matrix<'T>) =
-        let s = shape z
-        let shifted = z.Subtract(broadcastTo s (rowMax z))
-        let lse = shifted.PointwiseExp().RowSums().PointwiseLog().ToColumnMatrix()
-        shifted.Subtract(broadcastTo s lse)
+    /// argument, so it stays finite for logits of any size. The one computation logSoftmaxRowsInto makes, into a new
+    /// matrix (a replayed graph and a fresh build agree exactly).
+    let logSoftmaxRows<'T
+        when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
+        (z: Matrix<'T>)
+        =
+        let result = Matrix<'T>.Build.Dense(z.RowCount, z.ColumnCount)
+
+        let dense =
+            match z.Storage with
+            | :? MathNet.Numerics.LinearAlgebra.Storage.DenseColumnMajorMatrixStorage<'T> -> z
+            | _ -> Matrix<'T>.Build.DenseOfMatrix z
+
+        logSoftmaxRowsInto dense result
+        result
 
     /// True when no element is NaN or infinite.
     let isFinite<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType and 'T :> IFloatingPointIeee754<'T>>
