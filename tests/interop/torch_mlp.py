@@ -8,45 +8,16 @@
                                         nn.Sequential and write its softmax outputs for INPUTS
 
 INPUTS is JSON: {"rows": [[...784 floats...], ...]}. OUT is JSON: {"probabilities": [[...]], "classes": [...]}.
-The safetensors format is read and written here with json and struct only, so no package beyond torch is needed.
+The safetensors format is read and written by safetensors_io.py (json and struct only), so no package beyond torch
+is needed.
 """
 import json
-import struct
 import sys
 
 import torch
 from torch import nn
 
-
-def save_safetensors(path, tensors, metadata):
-    header, offset, blobs = {"__metadata__": metadata}, 0, []
-    for name, t in tensors.items():
-        data = t.detach().contiguous().to(torch.float32).numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
-
-
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        raw = f.read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    metadata = header.pop("__metadata__", {})
-    tensors = {}
-    for name, info in header.items():
-        assert info["dtype"] == "F32", info["dtype"]
-        start, end = info["data_offsets"]
-        buf = bytearray(raw[8 + n + start:8 + n + end])
-        tensors[name] = torch.frombuffer(buf, dtype=torch.float32).reshape(info["shape"]).clone()
-    return tensors, metadata
+from safetensors_io import load_file, save_file
 
 
 def sequential(architecture):
@@ -92,10 +63,10 @@ def main():
         torch.manual_seed(0)
         model = nn.Sequential(nn.Linear(784, 32), nn.ReLU(), nn.Dropout(0.1), nn.Linear(32, 16), nn.Tanh(), nn.Linear(16, 10))
         metadata = {"format": "pt", "architecture": json.dumps(architecture_of(model, 784)), "loss": "softmax_cross_entropy"}
-        save_safetensors(model_path, model.state_dict(), metadata)
+        save_file(model.state_dict(), model_path, metadata)
         predict(model, inputs_path, out_path)
     elif mode == "read":
-        tensors, metadata = load_safetensors(model_path)
+        tensors, metadata = load_file(model_path)
         model = sequential(json.loads(metadata["architecture"]))
         # A Hybrid checkpoint adds its optimizer's buffers as "optimizer.<parameter>.<buffer>": not the model's.
         model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("optimizer.")})

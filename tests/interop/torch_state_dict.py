@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """A PyTorch model saved as PyTorch users save it: model.state_dict() in the safetensors format, with no Hybrid
-metadata. Run with Debian's python3-torch (no safetensors package is needed: the format is written here, as the
-safetensors library's save_file writes it: an 8-byte little-endian header length, a JSON header with the tensors
-sorted by name, "__metadata__" only when there is some, padded with spaces to a multiple of 8, then the bytes).
+metadata. Run with Debian's python3-torch (no safetensors package is needed: safetensors_io.py writes the format as
+the safetensors library's save_file does).
 
   torch_state_dict.py MNIST_DIR OUT_DIR
 
@@ -21,6 +20,8 @@ import sys
 import torch
 from torch import nn
 
+from safetensors_io import save_file
+
 
 def read_idx(path):
     opener = gzip.open if path.endswith(".gz") else open
@@ -30,24 +31,6 @@ def read_idx(path):
     dims = struct.unpack(">" + "I" * rank, raw[4:4 + 4 * rank])
     data = torch.frombuffer(bytearray(raw[4 + 4 * rank:]), dtype=torch.uint8)
     return data.reshape(dims)
-
-
-def save_file(tensors, path, metadata=None):
-    header, offset, blobs = {}, 0, []
-    if metadata:
-        header["__metadata__"] = metadata
-    for name in sorted(tensors):
-        data = tensors[name].detach().contiguous().to(torch.float32).numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
 
 
 def main():
