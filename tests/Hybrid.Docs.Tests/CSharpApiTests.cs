@@ -33,6 +33,29 @@ public partial class CSharpApiTests
         Assert.True(missing.Length == 0, $"{missing.Length} public types without an entry: " + string.Join(", ", missing));
     }
 
+    /// <summary>A member documented with &lt;inheritdoc/&gt;, and the XML file holding the summary it inherits.</summary>
+    public static TheoryData<string, string, string> Inherited => new()
+    {
+        // FastKernels<T> implements Hybrid.Core's IKernels<T> (an F# interface).
+        { "FastKernels<T>", "Hybrid.Core.xml", "M:Hybrid.Core.IKernels`1.Gemm(" },
+        // The providers implement MathNet's ILinearAlgebraProvider<T>.
+        { "SimdProvider", "MathNet.Numerics.xml", "M:MathNet.Numerics.Providers.LinearAlgebra.ILinearAlgebraProvider`1.MatrixMultiplyWithUpdate(" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Inherited))]
+    public void An_inherited_summary_is_shown_on_the_implementing_member(string type, string xml, string id)
+    {
+        var doc = System.Xml.Linq.XDocument.Load(Path.Combine(Site.Repository, "tests", "Hybrid.Examples", "bin", "Release", "net10.0", xml));
+        var member = doc.Descendants("member").First(m => m.Attribute("name")!.Value.StartsWith(id, StringComparison.Ordinal));
+        var summary = Collapse(member.Element("summary")!.Value);
+        var entry = Regex.Match(Page.Value, $"<h3>[a-z ]+ {Regex.Escape(WebUtility.HtmlEncode(type))}</h3>(.*?)</section>", RegexOptions.Singleline);
+        Assert.True(entry.Success, $"no entry for {type}");
+        var text = Collapse(WebUtility.HtmlDecode(Tag().Replace(entry.Groups[1].Value, " ")));
+        Assert.True(text.Contains(summary, StringComparison.Ordinal), $"{type}'s entry does not show the inherited summary '{summary}'");
+        Assert.DoesNotContain("Documented on the member", Page.Value, StringComparison.Ordinal);
+    }
+
     /// <summary>A declaration in a source file (from its first words to its closing parenthesis), and what the page shows.</summary>
     public static TheoryData<string, string, string> Declarations => new()
     {

@@ -47,7 +47,7 @@ public static class CSharpApi
     {
         b.Append($"<section class=\"csharp-api-type\" id=\"{Anchor(type.FullName!)}\">\n");
         b.Append($"<h3>{Encode(Kind(type))} {Encode(Name(type))}</h3>\n");
-        b.Append(Summary(docs.Summary(DocId.Of(type))));
+        b.Append(Summary(docs.Summary(type)));
         b.Append(Snippet.Block(TypeDeclaration(type)));
         var members = Members(type).ToArray();
         if (members.Length > 0)
@@ -55,7 +55,7 @@ public static class CSharpApi
             b.Append("<dl class=\"csharp-api-members\">\n");
             foreach (var m in members)
                 b.Append("<dt>").Append(Snippet.Block(Declare(m, type))).Append("</dt>\n<dd>")
-                    .Append(Summary(docs.Summary(DocId.Of(m)))).Append("</dd>\n");
+                    .Append(Summary(docs.Summary(m))).Append("</dd>\n");
             b.Append("</dl>\n");
         }
 
@@ -347,28 +347,103 @@ public static class CSharpApi
 
     static string Encode(string s) => WebUtility.HtmlEncode(s);
 
-    /// <summary>The XML documentation file: summaries by documentation id, rendered as simple HTML.</summary>
-    sealed class Docs(Dictionary<string, XElement> members)
+    /// <summary>
+    /// The XML documentation files: summaries by documentation id, rendered as simple HTML. A member documented with
+    /// <c>&lt;inheritdoc/&gt;</c> shows the summary of the member it overrides or implements, read from the XML file
+    /// beside that member's assembly (Hybrid.Core's for its interfaces); where none is found (MathNet, the base
+    /// library), it names that member.
+    /// </summary>
+    sealed class Docs(string path)
     {
-        public static Docs Load(string path)
+        readonly Dictionary<string, Dictionary<string, XElement>?> files = new(StringComparer.Ordinal) { [path] = Read(path) };
+
+        public static Docs Load(string path) =>
+            File.Exists(path) ? new Docs(path)
+            : throw new FileNotFoundException($"CSharpApi: the XML documentation {path} is missing (GenerateDocumentationFile).", path);
+
+        static Dictionary<string, XElement>? Read(string path)
         {
-            if (!File.Exists(path))
-                throw new FileNotFoundException($"CSharpApi: the XML documentation {path} is missing (GenerateDocumentationFile).", path);
-            var doc = XDocument.Load(path);
+            if (!File.Exists(path)) return null;
             var members = new Dictionary<string, XElement>(StringComparer.Ordinal);
-            foreach (var m in doc.Descendants("member"))
+            foreach (var m in XDocument.Load(path).Descendants("member"))
                 if (m.Attribute("name")?.Value is { } name)
                     members[name] = m;
-            return new Docs(members);
+            return members;
         }
 
-        public string? Summary(string id)
+        XElement? Member(MemberInfo m)
         {
-            if (!members.TryGetValue(id, out var member)) return null;
-            var summary = member.Element("summary");
-            if (summary is null) return member.Element("inheritdoc") is not null ? "(Documented on the member it implements.)" : null;
-            return Regex.Replace(Render(summary).Trim(), "\\s+", " ");
+            var assembly = (m as Type ?? m.DeclaringType)?.Assembly;
+            if (assembly is null || assembly.IsDynamic || assembly.Location.Length == 0) return null;
+            var file = Path.ChangeExtension(assembly.Location, ".xml");
+            if (!files.TryGetValue(file, out var members)) files[file] = members = Read(file);
+            return members is not null && members.TryGetValue(DocId.Of(Definition(m)), out var e) ? e : null;
         }
+
+        public string? Summary(MemberInfo m)
+        {
+            if (Member(m) is not { } member) return null;
+            if (member.Element("summary") is { } summary) return Text(summary);
+            if (member.Element("inheritdoc") is null) return null;
+            // Up the chain of overridden and implemented members to the first with a summary; failing that, the
+            // first member outside the documented assemblies is named.
+            MemberInfo? outside = null;
+            var pending = new Queue<MemberInfo>(Inherited(m));
+            for (var seen = 0; pending.TryDequeue(out var source) && seen < 32; seen++)
+            {
+                var doc = Member(source);
+                if (doc?.Element("summary") is { } inherited) return Text(inherited);
+                if (doc?.Element("inheritdoc") is not null)
+                    foreach (var next in Inherited(source)) pending.Enqueue(next);
+                else if (doc is null) outside ??= source;
+            }
+
+            return outside is null ? null : $"As <code>{WebUtility.HtmlEncode(Write(outside.DeclaringType!, null) + "." + outside.Name)}</code>.";
+        }
+
+        static string Text(XElement summary) => Regex.Replace(Render(summary).Trim(), "\\s+", " ");
+
+        /// <summary>The members <paramref name="m"/> overrides or implements, nearest first.</summary>
+        static IEnumerable<MemberInfo> Inherited(MemberInfo m)
+        {
+            switch (m)
+            {
+                case MethodInfo method:
+                    foreach (var x in InheritedMethods(method)) yield return x;
+                    break;
+                case PropertyInfo property when (property.GetMethod ?? property.SetMethod) is { } accessor:
+                    foreach (var x in InheritedMethods(accessor))
+                        if (x.DeclaringType!.GetProperty(property.Name, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly) is { } p)
+                            yield return p;
+                    break;
+            }
+        }
+
+        static IEnumerable<MethodInfo> InheritedMethods(MethodInfo method)
+        {
+            var type = method.DeclaringType!;
+            for (var b = type.BaseType; b is not null && method.GetBaseDefinition().DeclaringType != type; b = b.BaseType)
+            {
+                var over = b.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+                    .FirstOrDefault(x => x.Name == method.Name && x.GetBaseDefinition() == method.GetBaseDefinition());
+                if (over is not null) yield return over;
+            }
+
+            if (type.IsInterface) yield break;
+            foreach (var i in type.GetInterfaces())
+            {
+                var map = type.GetInterfaceMap(i);
+                var at = Array.IndexOf(map.TargetMethods, method);
+                if (at >= 0) yield return map.InterfaceMethods[at];
+            }
+        }
+
+        // A member of a constructed generic type (IKernels<float>.Gemm) as its definition (IKernels<T>.Gemm), whose id the XML file uses.
+        static MemberInfo Definition(MemberInfo m) =>
+            m.DeclaringType is { IsGenericType: true, IsGenericTypeDefinition: false } t && m is not Type
+                ? t.GetGenericTypeDefinition().GetMembers(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
+                    .First(x => x.MetadataToken == m.MetadataToken)
+                : m;
 
         static string Render(XElement e)
         {
