@@ -1,0 +1,445 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Hybrid.LinearAlgebra;
+
+// The Vector512 path of SimdGemm (AVX-512): the same packed, cache-blocked scheme as the Vector256 path, with a larger
+// register tile that the 32 vector registers allow.
+static unsafe partial class SimdGemm
+{
+    // Tuning knobs, read once (HYBRID_GEMM_* while the constants are being chosen).
+    static readonly int WideVariant = Knob("HYBRID_GEMM_VARIANT", 0);
+    static readonly int WideKC = Knob("HYBRID_GEMM_KC", 256);
+    static readonly int WideMC = Knob("HYBRID_GEMM_MC", 192);
+
+    static int Knob(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), out var v) && v > 0 ? v : fallback;
+
+    /// <summary>Vectors of A (MR = this × lanes rows) and columns of B (NR) per micro-tile of the wide kernel.</summary>
+    static (int Vectors, int Columns) WideTile => WideVariant == 1 ? (3, 8) : (2, 12);
+
+    /// <summary>C = alpha·op(A)·op(B) + beta·C on the Vector512 kernels (see <see cref="Multiply{T}"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void MultiplyWide<T>(
+        bool transposeA, bool transposeB, int m, int n, int k, T alpha, T[] a, int lda, T[] b, int ldb, T beta, T[] c, int ldc, int threads)
+        where T : unmanaged, INumber<T>
+    {
+        if (k == 0 || alpha == T.Zero)
+        {
+            ScaleOnly(m, n, beta, c, ldc);
+            return;
+        }
+
+        var (vectors, nr) = WideTile;
+        var mr = vectors * Vector512<T>.Count;
+        // Split C into parts along whichever side has more whole tiles (a 10-column product splits its rows).
+        var columnSlivers = (n + nr - 1) / nr;
+        var rowSlivers = (m + mr - 1) / mr;
+        var byRows = rowSlivers > columnSlivers;
+        var parts = (long)m * n * k < ParallelThreshold ? 1 : Math.Min(Math.Max(1, threads), byRows ? rowSlivers : columnSlivers);
+        if (parts == 1)
+        {
+            Block(transposeA, transposeB, k, alpha, a, lda, b, ldb, beta, c, ldc, 0, m, 0, n);
+            return;
+        }
+
+        lock (WideJob<T>.Gate)
+        {
+            (WideJob<T>.TransposeA, WideJob<T>.TransposeB, WideJob<T>.M, WideJob<T>.N, WideJob<T>.K) = (transposeA, transposeB, m, n, k);
+            (WideJob<T>.Alpha, WideJob<T>.Beta, WideJob<T>.A, WideJob<T>.Lda, WideJob<T>.B, WideJob<T>.Ldb, WideJob<T>.C, WideJob<T>.Ldc) =
+                (alpha, beta, a, lda, b, ldb, c, ldc);
+            (WideJob<T>.ByRows, WideJob<T>.Slivers, WideJob<T>.Width, WideJob<T>.Parts) =
+                (byRows, byRows ? rowSlivers : columnSlivers, byRows ? mr : nr, parts);
+            Workers.Run(parts, WideJob<T>.Part);
+            (WideJob<T>.A, WideJob<T>.B, WideJob<T>.C) = (null!, null!, null!);
+        }
+    }
+
+    /// <summary>The wide product being split across threads: each part owns whole tiles of C's rows or columns.</summary>
+    static class WideJob<T> where T : unmanaged, INumber<T>
+    {
+        public static readonly object Gate = new();
+        public static bool TransposeA, TransposeB, ByRows;
+        public static int M, N, K, Lda, Ldb, Ldc, Slivers, Width, Parts;
+        public static T Alpha, Beta;
+        public static T[] A = null!, B = null!, C = null!;
+
+        public static readonly Action<int> Part = [MethodImpl(MethodImplOptions.AggressiveOptimization)] (t) =>
+        {
+            var first = (int)((long)Slivers * t / Parts) * Width;
+            var last = (int)((long)Slivers * (t + 1) / Parts) * Width;
+            if (ByRows) Block(TransposeA, TransposeB, K, Alpha, A, Lda, B, Ldb, Beta, C, Ldc, first, Math.Min(M, last), 0, N);
+            else Block(TransposeA, TransposeB, K, Alpha, A, Lda, B, Ldb, Beta, C, Ldc, 0, M, first, Math.Min(N, last));
+        };
+    }
+
+    /// <summary>C[i0..i1, j0..j1] of the product, blocked: KC of the inner dimension, MC rows of A, all of B's columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Block<T>(
+        bool transposeA, bool transposeB, int k, T alpha, T[] a, int lda, T[] b, int ldb, T beta, T[] c, int ldc, int i0, int i1, int j0, int j1)
+        where T : unmanaged, INumber<T>
+    {
+        var (vectors, nr) = WideTile;
+        var mr = vectors * Vector512<T>.Count;
+        var kcMax = Math.Min(WideKC, k);
+        var mcMax = Math.Max(mr, WideMC / mr * mr);
+        var width = j1 - j0;
+        var height = i1 - i0;
+        var slivers = (width + nr - 1) / nr;
+        var packedB = Buffers<T>.B(slivers * nr * kcMax);
+        var packedA = Buffers<T>.A(Math.Min(mcMax, (height + mr - 1) / mr * mr) * kcMax);
+        // The edge tile lives in the caller's frame, as in Columns.
+        var tile = stackalloc T[3 * 16 * 12];
+        fixed (T* pa = packedA, pb = packedB, pc = c, sa = a, sb = b)
+        {
+            for (var p0 = 0; p0 < k; p0 += kcMax)
+            {
+                var kc = Math.Min(kcMax, k - p0);
+                var betaHere = p0 == 0 ? beta : T.One; // later blocks add to what the first wrote
+                PackWideB(transposeB, sb, ldb, p0, kc, j0, width, nr, pb);
+                for (var r0 = i0; r0 < i1; r0 += mcMax)
+                {
+                    var mc = Math.Min(mcMax, i1 - r0);
+                    PackWideA(transposeA, sa, lda, r0, mc, p0, kc, mr, pa);
+                    for (var s = 0; s < slivers; s++)
+                    {
+                        var cols = Math.Min(nr, width - s * nr);
+                        var bs = pb + s * nr * kc;
+                        var cs = pc + (long)(j0 + s * nr) * ldc + r0;
+                        for (var r = 0; r * mr < mc; r++)
+                        {
+                            var rows = Math.Min(mr, mc - r * mr);
+                            if (vectors == 2) Kernel2x12(kc, pa + r * mr * kc, bs, cs + r * mr, ldc, rows, cols, alpha, betaHere, tile);
+                            else Kernel3x8(kc, pa + r * mr * kc, bs, cs + r * mr, ldc, rows, cols, alpha, betaHere, tile);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>op(B)[p0.., j0..] into nr-column slivers: sliver s holds kc rows of nr values each (zero-padded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void PackWideB<T>(bool transposed, T* b, int ldb, int p0, int kc, int j0, int width, int nr, T* into) where T : unmanaged, INumber<T>
+    {
+        var step = Vector128<T>.Count;
+        for (var s = 0; s * nr < width; s++)
+        {
+            var sliver = into + s * nr * kc;
+            var cols = Math.Min(nr, width - s * nr);
+            var left = j0 + s * nr;
+            if (transposed)
+            {
+                // op(B)'s row p is contiguous in B's storage: copy nr values a row, a 128-bit vector at a time.
+                for (var p = 0; p < kc; p++)
+                {
+                    var src = b + (long)(p0 + p) * ldb + left;
+                    var dst = sliver + p * nr;
+                    if (cols == nr)
+                    {
+                        for (var jj = 0; jj < nr; jj += step) Vector128.Load(src + jj).Store(dst + jj);
+                    }
+                    else
+                    {
+                        for (var jj = 0; jj < cols; jj++) dst[jj] = src[jj];
+                        for (var jj = cols; jj < nr; jj++) dst[jj] = T.Zero;
+                    }
+                }
+            }
+            else
+            {
+                // op(B)'s column j is contiguous: read it down, write it across the sliver.
+                for (var jj = 0; jj < cols; jj++)
+                {
+                    var src = b + (long)(left + jj) * ldb + p0;
+                    for (var p = 0; p < kc; p++) sliver[p * nr + jj] = src[p];
+                }
+
+                for (var jj = cols; jj < nr; jj++)
+                for (var p = 0; p < kc; p++)
+                    sliver[p * nr + jj] = T.Zero;
+            }
+        }
+    }
+
+    /// <summary>op(A)[i0.., p0..] into mr-row slivers: sliver r holds kc columns of mr values each (zero-padded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void PackWideA<T>(bool transposed, T* a, int lda, int i0, int mc, int p0, int kc, int mr, T* into) where T : unmanaged, INumber<T>
+    {
+        var w = Vector512<T>.Count;
+        for (var r = 0; r * mr < mc; r++)
+        {
+            var sliver = into + r * mr * kc;
+            var rows = Math.Min(mr, mc - r * mr);
+            var top = i0 + r * mr;
+            if (!transposed)
+            {
+                // A column is contiguous: copy a run of rows, a vector at a time when the sliver is whole.
+                for (var p = 0; p < kc; p++)
+                {
+                    var src = a + (long)(p0 + p) * lda + top;
+                    var dst = sliver + p * mr;
+                    if (rows == mr)
+                    {
+                        for (var ii = 0; ii < mr; ii += w) Vector512.Load(src + ii).Store(dst + ii);
+                    }
+                    else
+                    {
+                        for (var ii = 0; ii < rows; ii++) dst[ii] = src[ii];
+                        for (var ii = rows; ii < mr; ii++) dst[ii] = T.Zero;
+                    }
+                }
+            }
+            else
+            {
+                // op(A)'s row i is A's column i: read it down, write it across the sliver.
+                for (var ii = 0; ii < rows; ii++)
+                {
+                    var src = a + (long)(top + ii) * lda + p0;
+                    for (var p = 0; p < kc; p++) sliver[p * mr + ii] = src[p];
+                }
+
+                for (var ii = rows; ii < mr; ii++)
+                for (var p = 0; p < kc; p++)
+                    sliver[p * mr + ii] = T.Zero;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<T> Fma<T>(Vector512<T> a, Vector512<T> b, Vector512<T> c)
+    {
+        if (typeof(T) == typeof(float)) return Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+        return a * b + c;
+    }
+
+    /// <summary>
+    /// C[0..rows, 0..cols] = alpha·(A sliver · B sliver) + beta·C with a (2 vectors)×12 tile: 24 accumulators, two
+    /// operand vectors and a broadcast, within the 32 vector registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Kernel2x12<T>(int kc, T* a, T* b, T* c, int ldc, int rows, int cols, T alpha, T beta, T* tile) where T : unmanaged, INumber<T>
+    {
+        var w = Vector512<T>.Count;
+        Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<T> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default;
+        Vector512<T> c90 = default, c91 = default, ca0 = default, ca1 = default, cb0 = default, cb1 = default;
+        for (var p = 0; p < kc; p++)
+        {
+            var a0 = Vector512.Load(a);
+            var a1 = Vector512.Load(a + w);
+            var bj = Vector512.Create(b[0]);
+            c00 = Fma(a0, bj, c00);
+            c01 = Fma(a1, bj, c01);
+            bj = Vector512.Create(b[1]);
+            c10 = Fma(a0, bj, c10);
+            c11 = Fma(a1, bj, c11);
+            bj = Vector512.Create(b[2]);
+            c20 = Fma(a0, bj, c20);
+            c21 = Fma(a1, bj, c21);
+            bj = Vector512.Create(b[3]);
+            c30 = Fma(a0, bj, c30);
+            c31 = Fma(a1, bj, c31);
+            bj = Vector512.Create(b[4]);
+            c40 = Fma(a0, bj, c40);
+            c41 = Fma(a1, bj, c41);
+            bj = Vector512.Create(b[5]);
+            c50 = Fma(a0, bj, c50);
+            c51 = Fma(a1, bj, c51);
+            bj = Vector512.Create(b[6]);
+            c60 = Fma(a0, bj, c60);
+            c61 = Fma(a1, bj, c61);
+            bj = Vector512.Create(b[7]);
+            c70 = Fma(a0, bj, c70);
+            c71 = Fma(a1, bj, c71);
+            bj = Vector512.Create(b[8]);
+            c80 = Fma(a0, bj, c80);
+            c81 = Fma(a1, bj, c81);
+            bj = Vector512.Create(b[9]);
+            c90 = Fma(a0, bj, c90);
+            c91 = Fma(a1, bj, c91);
+            bj = Vector512.Create(b[10]);
+            ca0 = Fma(a0, bj, ca0);
+            ca1 = Fma(a1, bj, ca1);
+            bj = Vector512.Create(b[11]);
+            cb0 = Fma(a0, bj, cb0);
+            cb1 = Fma(a1, bj, cb1);
+            a += 2 * w;
+            b += 12;
+        }
+
+        if (rows == 2 * w && cols == 12)
+        {
+            // A full tile: scale and add straight into C's columns.
+            Column(c00, c01, c, alpha, beta, w);
+            Column(c10, c11, c + ldc, alpha, beta, w);
+            Column(c20, c21, c + 2 * ldc, alpha, beta, w);
+            Column(c30, c31, c + 3 * ldc, alpha, beta, w);
+            Column(c40, c41, c + 4 * ldc, alpha, beta, w);
+            Column(c50, c51, c + 5 * ldc, alpha, beta, w);
+            Column(c60, c61, c + 6 * ldc, alpha, beta, w);
+            Column(c70, c71, c + 7 * ldc, alpha, beta, w);
+            Column(c80, c81, c + 8 * ldc, alpha, beta, w);
+            Column(c90, c91, c + 9 * ldc, alpha, beta, w);
+            Column(ca0, ca1, c + 10 * ldc, alpha, beta, w);
+            Column(cb0, cb1, c + 11 * ldc, alpha, beta, w);
+            return;
+        }
+
+        // An edge tile: spill to the caller's scratch, then copy the rows and columns that exist.
+        var mr = 2 * w;
+        Store(c00, c01, tile, w);
+        Store(c10, c11, tile + mr, w);
+        Store(c20, c21, tile + 2 * mr, w);
+        Store(c30, c31, tile + 3 * mr, w);
+        Store(c40, c41, tile + 4 * mr, w);
+        Store(c50, c51, tile + 5 * mr, w);
+        Store(c60, c61, tile + 6 * mr, w);
+        Store(c70, c71, tile + 7 * mr, w);
+        Store(c80, c81, tile + 8 * mr, w);
+        Store(c90, c91, tile + 9 * mr, w);
+        Store(ca0, ca1, tile + 10 * mr, w);
+        Store(cb0, cb1, tile + 11 * mr, w);
+        CopyEdge(tile, mr, c, ldc, rows, cols, alpha, beta);
+    }
+
+    /// <summary>As <see cref="Kernel2x12{T}"/> with a (3 vectors)×8 tile: 24 accumulators, three operands, a broadcast.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Kernel3x8<T>(int kc, T* a, T* b, T* c, int ldc, int rows, int cols, T alpha, T beta, T* tile) where T : unmanaged, INumber<T>
+    {
+        var w = Vector512<T>.Count;
+        Vector512<T> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        Vector512<T> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        Vector512<T> c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
+        Vector512<T> c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
+        for (var p = 0; p < kc; p++)
+        {
+            var a0 = Vector512.Load(a);
+            var a1 = Vector512.Load(a + w);
+            var a2 = Vector512.Load(a + 2 * w);
+            var bj = Vector512.Create(b[0]);
+            c00 = Fma(a0, bj, c00);
+            c01 = Fma(a1, bj, c01);
+            c02 = Fma(a2, bj, c02);
+            bj = Vector512.Create(b[1]);
+            c10 = Fma(a0, bj, c10);
+            c11 = Fma(a1, bj, c11);
+            c12 = Fma(a2, bj, c12);
+            bj = Vector512.Create(b[2]);
+            c20 = Fma(a0, bj, c20);
+            c21 = Fma(a1, bj, c21);
+            c22 = Fma(a2, bj, c22);
+            bj = Vector512.Create(b[3]);
+            c30 = Fma(a0, bj, c30);
+            c31 = Fma(a1, bj, c31);
+            c32 = Fma(a2, bj, c32);
+            bj = Vector512.Create(b[4]);
+            c40 = Fma(a0, bj, c40);
+            c41 = Fma(a1, bj, c41);
+            c42 = Fma(a2, bj, c42);
+            bj = Vector512.Create(b[5]);
+            c50 = Fma(a0, bj, c50);
+            c51 = Fma(a1, bj, c51);
+            c52 = Fma(a2, bj, c52);
+            bj = Vector512.Create(b[6]);
+            c60 = Fma(a0, bj, c60);
+            c61 = Fma(a1, bj, c61);
+            c62 = Fma(a2, bj, c62);
+            bj = Vector512.Create(b[7]);
+            c70 = Fma(a0, bj, c70);
+            c71 = Fma(a1, bj, c71);
+            c72 = Fma(a2, bj, c72);
+            a += 3 * w;
+            b += 8;
+        }
+
+        if (rows == 3 * w && cols == 8)
+        {
+            Column(c00, c01, c02, c, alpha, beta, w);
+            Column(c10, c11, c12, c + ldc, alpha, beta, w);
+            Column(c20, c21, c22, c + 2 * ldc, alpha, beta, w);
+            Column(c30, c31, c32, c + 3 * ldc, alpha, beta, w);
+            Column(c40, c41, c42, c + 4 * ldc, alpha, beta, w);
+            Column(c50, c51, c52, c + 5 * ldc, alpha, beta, w);
+            Column(c60, c61, c62, c + 6 * ldc, alpha, beta, w);
+            Column(c70, c71, c72, c + 7 * ldc, alpha, beta, w);
+            return;
+        }
+
+        var mr = 3 * w;
+        Store(c00, c01, c02, tile, w);
+        Store(c10, c11, c12, tile + mr, w);
+        Store(c20, c21, c22, tile + 2 * mr, w);
+        Store(c30, c31, c32, tile + 3 * mr, w);
+        Store(c40, c41, c42, tile + 4 * mr, w);
+        Store(c50, c51, c52, tile + 5 * mr, w);
+        Store(c60, c61, c62, tile + 6 * mr, w);
+        Store(c70, c71, c72, tile + 7 * mr, w);
+        CopyEdge(tile, mr, c, ldc, rows, cols, alpha, beta);
+    }
+
+    /// <summary>C[0..rows, 0..cols] = alpha·tile + beta·C from a spilled tile of mr rows a column.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void CopyEdge<T>(T* tile, int mr, T* c, int ldc, int rows, int cols, T alpha, T beta) where T : unmanaged, INumber<T>
+    {
+        for (var j = 0; j < cols; j++)
+        {
+            var column = c + (long)j * ldc;
+            var acc = tile + j * mr;
+            if (beta == T.Zero)
+                for (var i = 0; i < rows; i++) column[i] = alpha * acc[i];
+            else
+                for (var i = 0; i < rows; i++) column[i] = alpha * acc[i] + beta * column[i];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Column<T>(Vector512<T> low, Vector512<T> high, T* to, T alpha, T beta, int w) where T : unmanaged, INumber<T>
+    {
+        if (beta == T.Zero)
+        {
+            (low * alpha).Store(to);
+            (high * alpha).Store(to + w);
+        }
+        else
+        {
+            (low * alpha + Vector512.Load(to) * beta).Store(to);
+            (high * alpha + Vector512.Load(to + w) * beta).Store(to + w);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Column<T>(Vector512<T> x0, Vector512<T> x1, Vector512<T> x2, T* to, T alpha, T beta, int w) where T : unmanaged, INumber<T>
+    {
+        if (beta == T.Zero)
+        {
+            (x0 * alpha).Store(to);
+            (x1 * alpha).Store(to + w);
+            (x2 * alpha).Store(to + 2 * w);
+        }
+        else
+        {
+            (x0 * alpha + Vector512.Load(to) * beta).Store(to);
+            (x1 * alpha + Vector512.Load(to + w) * beta).Store(to + w);
+            (x2 * alpha + Vector512.Load(to + 2 * w) * beta).Store(to + 2 * w);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store<T>(Vector512<T> low, Vector512<T> high, T* to, int w) where T : unmanaged
+    {
+        low.Store(to);
+        high.Store(to + w);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store<T>(Vector512<T> x0, Vector512<T> x1, Vector512<T> x2, T* to, int w) where T : unmanaged
+    {
+        x0.Store(to);
+        x1.Store(to + w);
+        x2.Store(to + 2 * w);
+    }
+}
