@@ -10,15 +10,14 @@ namespace Hybrid.LinearAlgebra;
 static unsafe partial class SimdGemm
 {
     // Tuning knobs, read once (HYBRID_GEMM_* while the constants are being chosen).
-    static readonly int WideVariant = Knob("HYBRID_GEMM_VARIANT", 0);
     static readonly int WideKC = Knob("HYBRID_GEMM_KC", 256);
     static readonly int WideMC = Knob("HYBRID_GEMM_MC", 192);
 
     static int Knob(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), out var v) && v > 0 ? v : fallback;
 
-    /// <summary>Vectors of A (MR = this × lanes rows) and columns of B (NR) per micro-tile of the wide kernel.</summary>
-    static (int Vectors, int Columns) WideTile => WideVariant == 1 ? (3, 8) : (2, 12);
+    /// <summary>Columns of C per micro-tile of the wide kernel; its rows are two vectors (MR = 32 floats, 16 doubles).</summary>
+    const int WideNR = 12;
 
     /// <summary>C = alpha·op(A)·op(B) + beta·C on the Vector512 kernels (see <see cref="Multiply{T}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -32,8 +31,18 @@ static unsafe partial class SimdGemm
             return;
         }
 
-        var (vectors, nr) = WideTile;
-        var mr = vectors * Vector512<T>.Count;
+        var nr = WideNR;
+        var mr = 2 * Vector512<T>.Count;
+        // C's element (i, j) is at c[i·rowStep + j·columnStep].
+        var (rowStep, columnStep) = (1, ldc);
+        if (m < mr / 2 && n >= 2 * m)
+        {
+            // A short, wide C (a weight gradient with 10 outputs): most of each tile's rows would be padding. Its
+            // transpose Cᵀ = op(B)ᵀ·op(A)ᵀ is tall and narrow; compute that, writing each tile transposed.
+            (transposeA, transposeB, m, n, a, lda, b, ldb) = (!transposeB, !transposeA, n, m, b, ldb, a, lda);
+            (rowStep, columnStep) = (ldc, 1);
+        }
+
         // Split C into parts along whichever side has more whole tiles (a 10-column product splits its rows).
         var columnSlivers = (n + nr - 1) / nr;
         var rowSlivers = (m + mr - 1) / mr;
@@ -41,15 +50,15 @@ static unsafe partial class SimdGemm
         var parts = (long)m * n * k < ParallelThreshold ? 1 : Math.Min(Math.Max(1, threads), byRows ? rowSlivers : columnSlivers);
         if (parts == 1)
         {
-            Block(transposeA, transposeB, k, alpha, a, lda, b, ldb, beta, c, ldc, 0, m, 0, n);
+            Block(transposeA, transposeB, k, alpha, a, lda, b, ldb, beta, c, rowStep, columnStep, 0, m, 0, n);
             return;
         }
 
         lock (WideJob<T>.Gate)
         {
             (WideJob<T>.TransposeA, WideJob<T>.TransposeB, WideJob<T>.M, WideJob<T>.N, WideJob<T>.K) = (transposeA, transposeB, m, n, k);
-            (WideJob<T>.Alpha, WideJob<T>.Beta, WideJob<T>.A, WideJob<T>.Lda, WideJob<T>.B, WideJob<T>.Ldb, WideJob<T>.C, WideJob<T>.Ldc) =
-                (alpha, beta, a, lda, b, ldb, c, ldc);
+            (WideJob<T>.Alpha, WideJob<T>.Beta, WideJob<T>.A, WideJob<T>.Lda, WideJob<T>.B, WideJob<T>.Ldb, WideJob<T>.C) = (alpha, beta, a, lda, b, ldb, c);
+            (WideJob<T>.RowStep, WideJob<T>.ColumnStep) = (rowStep, columnStep);
             (WideJob<T>.ByRows, WideJob<T>.Slivers, WideJob<T>.Width, WideJob<T>.Parts) =
                 (byRows, byRows ? rowSlivers : columnSlivers, byRows ? mr : nr, parts);
             Workers.Run(parts, WideJob<T>.Part);
@@ -62,7 +71,7 @@ static unsafe partial class SimdGemm
     {
         public static readonly object Gate = new();
         public static bool TransposeA, TransposeB, ByRows;
-        public static int M, N, K, Lda, Ldb, Ldc, Slivers, Width, Parts;
+        public static int M, N, K, Lda, Ldb, RowStep, ColumnStep, Slivers, Width, Parts;
         public static T Alpha, Beta;
         public static T[] A = null!, B = null!, C = null!;
 
@@ -70,28 +79,34 @@ static unsafe partial class SimdGemm
         {
             var first = (int)((long)Slivers * t / Parts) * Width;
             var last = (int)((long)Slivers * (t + 1) / Parts) * Width;
-            if (ByRows) Block(TransposeA, TransposeB, K, Alpha, A, Lda, B, Ldb, Beta, C, Ldc, first, Math.Min(M, last), 0, N);
-            else Block(TransposeA, TransposeB, K, Alpha, A, Lda, B, Ldb, Beta, C, Ldc, 0, M, first, Math.Min(N, last));
+            if (ByRows) Block(TransposeA, TransposeB, K, Alpha, A, Lda, B, Ldb, Beta, C, RowStep, ColumnStep, first, Math.Min(M, last), 0, N);
+            else Block(TransposeA, TransposeB, K, Alpha, A, Lda, B, Ldb, Beta, C, RowStep, ColumnStep, 0, M, first, Math.Min(N, last));
         };
     }
 
-    /// <summary>C[i0..i1, j0..j1] of the product, blocked: KC of the inner dimension, MC rows of A, all of B's columns.</summary>
+    /// <summary>
+    /// C[i0..i1, j0..j1] of the product (element (i, j) at c[i·rowStep + j·columnStep]), blocked: KC of the inner
+    /// dimension, MC rows of A, all of the part's columns of B.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Block<T>(
-        bool transposeA, bool transposeB, int k, T alpha, T[] a, int lda, T[] b, int ldb, T beta, T[] c, int ldc, int i0, int i1, int j0, int j1)
+        bool transposeA, bool transposeB, int k, T alpha, T[] a, int lda, T[] b, int ldb, T beta, T[] c, int rowStep, int columnStep,
+        int i0, int i1, int j0, int j1)
         where T : unmanaged, INumber<T>
     {
-        var (vectors, nr) = WideTile;
-        var mr = vectors * Vector512<T>.Count;
+        const int nr = WideNR;
+        var mr = 2 * Vector512<T>.Count;
         var kcMax = Math.Min(WideKC, k);
         var mcMax = Math.Max(mr, WideMC / mr * mr);
         var width = j1 - j0;
         var height = i1 - i0;
         var slivers = (width + nr - 1) / nr;
+        // With one sliver of B, each sliver of A is used once: the kernel reads A's columns where they are.
+        var direct = !transposeA && slivers == 1;
         var packedB = Buffers<T>.B(slivers * nr * kcMax);
         var packedA = Buffers<T>.A(Math.Min(mcMax, (height + mr - 1) / mr * mr) * kcMax);
         // The edge tile lives in the caller's frame, as in Columns.
-        var tile = stackalloc T[3 * 16 * 12];
+        var tile = stackalloc T[32 * nr];
         fixed (T* pa = packedA, pb = packedB, pc = c, sa = a, sb = b)
         {
             for (var p0 = 0; p0 < k; p0 += kcMax)
@@ -102,17 +117,24 @@ static unsafe partial class SimdGemm
                 for (var r0 = i0; r0 < i1; r0 += mcMax)
                 {
                     var mc = Math.Min(mcMax, i1 - r0);
-                    PackWideA(transposeA, sa, lda, r0, mc, p0, kc, mr, pa);
+                    if (!direct) PackWideA(transposeA, sa, lda, r0, mc, p0, kc, mr, pa);
                     for (var s = 0; s < slivers; s++)
                     {
                         var cols = Math.Min(nr, width - s * nr);
                         var bs = pb + s * nr * kc;
-                        var cs = pc + (long)(j0 + s * nr) * ldc + r0;
+                        var cs = pc + (long)(j0 + s * nr) * columnStep + (long)r0 * rowStep;
                         for (var r = 0; r * mr < mc; r++)
                         {
                             var rows = Math.Min(mr, mc - r * mr);
-                            if (vectors == 2) Kernel2x12(kc, pa + r * mr * kc, bs, cs + r * mr, ldc, rows, cols, alpha, betaHere, tile);
-                            else Kernel3x8(kc, pa + r * mr * kc, bs, cs + r * mr, ldc, rows, cols, alpha, betaHere, tile);
+                            var ap = pa + r * mr * kc;
+                            var step = mr;
+                            if (direct && rows == mr)
+                            {
+                                ap = sa + (long)p0 * lda + r0 + r * mr;
+                                step = lda;
+                            }
+                            else if (direct) PackWideA(transposeA, sa, lda, r0 + r * mr, rows, p0, kc, mr, ap = pa);
+                            Kernel2x12(kc, ap, step, bs, cs + (long)r * mr * rowStep, rowStep, columnStep, rows, cols, alpha, betaHere, tile);
                         }
                     }
                 }
@@ -258,7 +280,9 @@ static unsafe partial class SimdGemm
     /// operand vectors and a broadcast, within the 32 vector registers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Kernel2x12<T>(int kc, T* a, T* b, T* c, int ldc, int rows, int cols, T alpha, T beta, T* tile) where T : unmanaged, INumber<T>
+    static void Kernel2x12<T>(
+        int kc, T* a, int aStep, T* b, T* c, int rowStep, int columnStep, int rows, int cols, T alpha, T beta, T* tile)
+        where T : unmanaged, INumber<T>
     {
         var w = Vector512<T>.Count;
         Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -305,25 +329,25 @@ static unsafe partial class SimdGemm
             bj = Vector512.Create(b[11]);
             cb0 = Fma(a0, bj, cb0);
             cb1 = Fma(a1, bj, cb1);
-            a += 2 * w;
+            a += aStep;
             b += 12;
         }
 
-        if (rows == 2 * w && cols == 12)
+        if (rows == 2 * w && cols == 12 && rowStep == 1)
         {
             // A full tile: scale and add straight into C's columns.
             Column(c00, c01, c, alpha, beta, w);
-            Column(c10, c11, c + ldc, alpha, beta, w);
-            Column(c20, c21, c + 2 * ldc, alpha, beta, w);
-            Column(c30, c31, c + 3 * ldc, alpha, beta, w);
-            Column(c40, c41, c + 4 * ldc, alpha, beta, w);
-            Column(c50, c51, c + 5 * ldc, alpha, beta, w);
-            Column(c60, c61, c + 6 * ldc, alpha, beta, w);
-            Column(c70, c71, c + 7 * ldc, alpha, beta, w);
-            Column(c80, c81, c + 8 * ldc, alpha, beta, w);
-            Column(c90, c91, c + 9 * ldc, alpha, beta, w);
-            Column(ca0, ca1, c + 10 * ldc, alpha, beta, w);
-            Column(cb0, cb1, c + 11 * ldc, alpha, beta, w);
+            Column(c10, c11, c + columnStep, alpha, beta, w);
+            Column(c20, c21, c + 2 * columnStep, alpha, beta, w);
+            Column(c30, c31, c + 3 * columnStep, alpha, beta, w);
+            Column(c40, c41, c + 4 * columnStep, alpha, beta, w);
+            Column(c50, c51, c + 5 * columnStep, alpha, beta, w);
+            Column(c60, c61, c + 6 * columnStep, alpha, beta, w);
+            Column(c70, c71, c + 7 * columnStep, alpha, beta, w);
+            Column(c80, c81, c + 8 * columnStep, alpha, beta, w);
+            Column(c90, c91, c + 9 * columnStep, alpha, beta, w);
+            Column(ca0, ca1, c + 10 * columnStep, alpha, beta, w);
+            Column(cb0, cb1, c + 11 * columnStep, alpha, beta, w);
             return;
         }
 
@@ -341,96 +365,21 @@ static unsafe partial class SimdGemm
         Store(c90, c91, tile + 9 * mr, w);
         Store(ca0, ca1, tile + 10 * mr, w);
         Store(cb0, cb1, tile + 11 * mr, w);
-        CopyEdge(tile, mr, c, ldc, rows, cols, alpha, beta);
+        CopyEdge(tile, mr, c, rowStep, columnStep, rows, cols, alpha, beta);
     }
 
-    /// <summary>As <see cref="Kernel2x12{T}"/> with a (3 vectors)×8 tile: 24 accumulators, three operands, a broadcast.</summary>
+    /// <summary>C[0..rows, 0..cols] = alpha·tile + beta·C from a spilled tile of mr rows a column (C's (i, j) at c[i·rowStep + j·columnStep]).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Kernel3x8<T>(int kc, T* a, T* b, T* c, int ldc, int rows, int cols, T alpha, T beta, T* tile) where T : unmanaged, INumber<T>
-    {
-        var w = Vector512<T>.Count;
-        Vector512<T> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
-        Vector512<T> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
-        Vector512<T> c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
-        Vector512<T> c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
-        for (var p = 0; p < kc; p++)
-        {
-            var a0 = Vector512.Load(a);
-            var a1 = Vector512.Load(a + w);
-            var a2 = Vector512.Load(a + 2 * w);
-            var bj = Vector512.Create(b[0]);
-            c00 = Fma(a0, bj, c00);
-            c01 = Fma(a1, bj, c01);
-            c02 = Fma(a2, bj, c02);
-            bj = Vector512.Create(b[1]);
-            c10 = Fma(a0, bj, c10);
-            c11 = Fma(a1, bj, c11);
-            c12 = Fma(a2, bj, c12);
-            bj = Vector512.Create(b[2]);
-            c20 = Fma(a0, bj, c20);
-            c21 = Fma(a1, bj, c21);
-            c22 = Fma(a2, bj, c22);
-            bj = Vector512.Create(b[3]);
-            c30 = Fma(a0, bj, c30);
-            c31 = Fma(a1, bj, c31);
-            c32 = Fma(a2, bj, c32);
-            bj = Vector512.Create(b[4]);
-            c40 = Fma(a0, bj, c40);
-            c41 = Fma(a1, bj, c41);
-            c42 = Fma(a2, bj, c42);
-            bj = Vector512.Create(b[5]);
-            c50 = Fma(a0, bj, c50);
-            c51 = Fma(a1, bj, c51);
-            c52 = Fma(a2, bj, c52);
-            bj = Vector512.Create(b[6]);
-            c60 = Fma(a0, bj, c60);
-            c61 = Fma(a1, bj, c61);
-            c62 = Fma(a2, bj, c62);
-            bj = Vector512.Create(b[7]);
-            c70 = Fma(a0, bj, c70);
-            c71 = Fma(a1, bj, c71);
-            c72 = Fma(a2, bj, c72);
-            a += 3 * w;
-            b += 8;
-        }
-
-        if (rows == 3 * w && cols == 8)
-        {
-            Column(c00, c01, c02, c, alpha, beta, w);
-            Column(c10, c11, c12, c + ldc, alpha, beta, w);
-            Column(c20, c21, c22, c + 2 * ldc, alpha, beta, w);
-            Column(c30, c31, c32, c + 3 * ldc, alpha, beta, w);
-            Column(c40, c41, c42, c + 4 * ldc, alpha, beta, w);
-            Column(c50, c51, c52, c + 5 * ldc, alpha, beta, w);
-            Column(c60, c61, c62, c + 6 * ldc, alpha, beta, w);
-            Column(c70, c71, c72, c + 7 * ldc, alpha, beta, w);
-            return;
-        }
-
-        var mr = 3 * w;
-        Store(c00, c01, c02, tile, w);
-        Store(c10, c11, c12, tile + mr, w);
-        Store(c20, c21, c22, tile + 2 * mr, w);
-        Store(c30, c31, c32, tile + 3 * mr, w);
-        Store(c40, c41, c42, tile + 4 * mr, w);
-        Store(c50, c51, c52, tile + 5 * mr, w);
-        Store(c60, c61, c62, tile + 6 * mr, w);
-        Store(c70, c71, c72, tile + 7 * mr, w);
-        CopyEdge(tile, mr, c, ldc, rows, cols, alpha, beta);
-    }
-
-    /// <summary>C[0..rows, 0..cols] = alpha·tile + beta·C from a spilled tile of mr rows a column.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void CopyEdge<T>(T* tile, int mr, T* c, int ldc, int rows, int cols, T alpha, T beta) where T : unmanaged, INumber<T>
+    static void CopyEdge<T>(T* tile, int mr, T* c, int rowStep, int columnStep, int rows, int cols, T alpha, T beta) where T : unmanaged, INumber<T>
     {
         for (var j = 0; j < cols; j++)
         {
-            var column = c + (long)j * ldc;
+            var column = c + (long)j * columnStep;
             var acc = tile + j * mr;
             if (beta == T.Zero)
-                for (var i = 0; i < rows; i++) column[i] = alpha * acc[i];
+                for (var i = 0; i < rows; i++) column[(long)i * rowStep] = alpha * acc[i];
             else
-                for (var i = 0; i < rows; i++) column[i] = alpha * acc[i] + beta * column[i];
+                for (var i = 0; i < rows; i++) column[(long)i * rowStep] = alpha * acc[i] + beta * column[(long)i * rowStep];
         }
     }
 
@@ -450,34 +399,9 @@ static unsafe partial class SimdGemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Column<T>(Vector512<T> x0, Vector512<T> x1, Vector512<T> x2, T* to, T alpha, T beta, int w) where T : unmanaged, INumber<T>
-    {
-        if (beta == T.Zero)
-        {
-            (x0 * alpha).Store(to);
-            (x1 * alpha).Store(to + w);
-            (x2 * alpha).Store(to + 2 * w);
-        }
-        else
-        {
-            (x0 * alpha + Vector512.Load(to) * beta).Store(to);
-            (x1 * alpha + Vector512.Load(to + w) * beta).Store(to + w);
-            (x2 * alpha + Vector512.Load(to + 2 * w) * beta).Store(to + 2 * w);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Store<T>(Vector512<T> low, Vector512<T> high, T* to, int w) where T : unmanaged
     {
         low.Store(to);
         high.Store(to + w);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Store<T>(Vector512<T> x0, Vector512<T> x1, Vector512<T> x2, T* to, int w) where T : unmanaged
-    {
-        x0.Store(to);
-        x1.Store(to + w);
-        x2.Store(to + 2 * w);
     }
 }
