@@ -17,9 +17,9 @@ step (bias, activations, softmax, the optimizer's update), through a **provider*
 | provider | what it is | needs |
 |---|---|---|
 | `Managed` | Math.NET Numerics' own managed code: the reference the others are tested against | nothing |
-| `Simd` | Hybrid's cache-blocked, vectorised (AVX2/FMA) matrix product and kernels, in pure .NET | nothing |
+| `Simd` | Hybrid's cache-blocked, vectorised matrix product (AVX-512 where the processor has it, else AVX2/FMA) and kernels, in pure .NET | nothing |
 | `OpenBlas` | Debian's OpenBLAS through P/Invoke | `apt-get install -y libopenblas0-pthread` |
-| `Best` (default) | OpenBLAS when it loads, else Simd (saying so once) | |
+| `Best` (default) | OpenBLAS when it loads, else Simd (saying so once); on AVX-512, the training step's products on Simd | |
 
 Every provider runs the whole core test suite, and property tests check each against Managed on awkward shapes.
 
@@ -27,6 +27,20 @@ On `Simd` and `OpenBlas` the first dense layer also exploits zero inputs. Most p
 (about 81%), and a product with a zero contributes nothing: when at most 35% of a batch's inputs are nonzero, the
 first layer's forward product and its weight gradient visit only the weight columns of the nonzero inputs, about a
 fifth of the work of the dense products, with the same result up to rounding. `HYBRID_SPARSE=0` turns it off.
+
+## Hybrid's own products on AVX-512
+
+Where the processor has AVX-512, the Simd provider's matrix product uses 512-bit vectors: a register tile of 32 rows
+by 12 columns (24 of the 32 vector registers hold the tile's sums), operands packed in blocks sized for the caches,
+and a C of ten rows (a ten-class layer's weight gradient) computed as its transpose so that the tile is not mostly
+padding. `SimdProvider.VectorBits = 256` keeps the 256-bit path, the one every processor without AVX-512 runs.
+
+Debian's OpenBLAS may run only its AVX2 kernels (this machine pins `OPENBLAS_CORETYPE=Haswell`), and then the
+512-bit product is faster at every shape the training step multiplies. So `Best` with OpenBLAS loaded still sends the
+fused trainer's float32 dense products (forward, input gradient, weight gradient) to the Simd provider when the
+processor has AVX-512; everything MathNet computes stays on OpenBLAS, as does float64. Choosing `OpenBlas` by name
+means OpenBLAS for every product. `hybrid providers` says which products run where, and `hybrid bench gemm` times
+OpenBLAS, the 256-bit and the 512-bit products against each other at the training step's shapes on this machine.
 
 ## Choosing one
 

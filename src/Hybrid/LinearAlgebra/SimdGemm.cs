@@ -8,7 +8,8 @@ namespace Hybrid.LinearAlgebra;
 /// A cache-blocked, vectorised matrix multiply in pure .NET: C = alpha·op(A)·op(B) + beta·C over column-major
 /// storage. The operands are packed into panels (blocks of KC along the inner dimension, A in slivers of MR rows,
 /// B in slivers of NR columns) and a register-blocked micro-kernel computes MR×NR tiles of C with fused
-/// multiply-adds on Vector256. One generic definition serves float (MR = 16) and double (MR = 8).
+/// multiply-adds on Vector256. One generic definition serves float (MR = 16) and double (MR = 8). With AVX-512 the
+/// wide path (SimdGemm.Wide.cs) does the same with Vector512 and a 2-vector × 12 tile (float MR = 32, double 16).
 /// </summary>
 static unsafe partial class SimdGemm
 {
