@@ -38,8 +38,8 @@ public static class Providers
         new(Environment.GetEnvironmentVariable("HYBRID_OPENBLAS") is { Length: > 0 } library ? [library] : null);
     static bool initialized;
     static bool warnedFallback;
-    // Best was asked for (Active then names what it chose).
-    static bool best;
+    // Best chose OpenBLAS and the fused trainer's float32 products run on the Simd provider's Vector512 kernels.
+    static bool wideProducts;
     static int threads = Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS") is { } t && int.TryParse(t, out var n) && n > 0
         ? n
         : Environment.ProcessorCount;
@@ -118,7 +118,7 @@ public static class Providers
                     if (OpenBlasInstance.IsAvailable())
                     {
                         Use(ProviderKind.OpenBlas);
-                        best = true;
+                        wideProducts = SimdInstance.VectorBits == 512 && !HasAvx512Kernels(OpenBlasInstance.Configuration);
                         return;
                     }
 
@@ -129,7 +129,6 @@ public static class Providers
                     }
 
                     Use(SimdInstance.IsAvailable() ? ProviderKind.Simd : ProviderKind.Managed);
-                    best = true;
                     return;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown provider");
@@ -137,7 +136,7 @@ public static class Providers
 
             LinearAlgebraControl.Provider = provider;
             Active = kind;
-            best = false;
+            wideProducts = false;
             initialized = true;
             ApplyThreads();
         }
@@ -168,12 +167,16 @@ public static class Providers
     static readonly FastKernels<double> OpenBlasDouble = new(OpenBlasInstance, "openblas");
 
     // Best's float32 kernels where the processor has AVX-512: the Simd provider's Vector512 products
-    // (SimdGemm.Wide.cs) beat OpenBLAS at every product shape of the fused trainer measured (hybrid bench gemm: 1.3-2.8x on one core,
-    // OpenBLAS pinned to its AVX2 kernels). Only these: MathNet's own products stay on OpenBLAS, as does a user who picks
-    // OpenBlas by name, and float64 (checks, not training speed) too.
+    // (SimdGemm.Wide.cs) beat OpenBLAS running its AVX2 kernels at every product shape of the fused trainer measured
+    // (hybrid bench gemm: 1.3-2.8x on one core). Only these: MathNet's own products stay on OpenBLAS, as does a user who
+    // picks OpenBlas by name, float64 (checks, not training speed), and an OpenBLAS with AVX-512 kernels of its own.
     static readonly FastKernels<float> BestFloat = new(SimdInstance, "openblas, products on simd512");
 
-    static bool WideProducts => best && SimdInstance.VectorBits == 512;
+    static bool WideProducts => wideProducts;
+
+    /// <summary>Whether OpenBLAS's configuration names a core it drives with AVX-512 kernels of its own (then it keeps the products).</summary>
+    static bool HasAvx512Kernels(string configuration) =>
+        new[] { "SkylakeX", "Cooperlake", "SapphireRapids" }.Any(core => configuration.Contains(core, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The training-step kernels of the active provider (float32 or float64).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
