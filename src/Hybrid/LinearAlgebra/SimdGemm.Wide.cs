@@ -127,7 +127,7 @@ static unsafe partial class SimdGemm
                         {
                             var rows = Math.Min(mr, mc - r * mr);
                             var ap = pa + r * mr * kc;
-                            var step = mr;
+                            nint step = mr;
                             if (direct && rows == mr)
                             {
                                 ap = sa + (long)p0 * lda + r0 + r * mr;
@@ -277,11 +277,12 @@ static unsafe partial class SimdGemm
 
     /// <summary>
     /// C[0..rows, 0..cols] = alpha·(A sliver · B sliver) + beta·C with a (2 vectors)×12 tile: 24 accumulators, two
-    /// operand vectors and a broadcast, within the 32 vector registers.
+    /// operand vectors and a broadcast, within the 32 vector registers. A's column p is at a + p·aStep (a packed
+    /// sliver: MR; A read in place: its leading dimension); C's (i, j) at c[i·rowStep + j·columnStep].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Kernel2x12<T>(
-        int kc, T* a, int aStep, T* b, T* c, int rowStep, int columnStep, int rows, int cols, T alpha, T beta, T* tile)
+        int kc, T* a, nint aStep, T* b, T* c, int rowStep, int columnStep, int rows, int cols, T alpha, T beta, T* tile)
         where T : unmanaged, INumber<T>
     {
         var w = Vector512<T>.Count;
