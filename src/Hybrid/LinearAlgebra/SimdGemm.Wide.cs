@@ -9,12 +9,10 @@ namespace Hybrid.LinearAlgebra;
 // register tile that the 32 vector registers allow.
 static unsafe partial class SimdGemm
 {
-    // Tuning knobs, read once (HYBRID_GEMM_* while the constants are being chosen).
-    static readonly int WideKC = Knob("HYBRID_GEMM_KC", 256);
-    static readonly int WideMC = Knob("HYBRID_GEMM_MC", 192);
-
-    static int Knob(string name, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), out var v) && v > 0 ? v : fallback;
+    // Blocks for a 48 KiB L1 and a 1 MiB L2 (Zen 5): a B sliver (KC × 12) stays in L1 while the A block (MC × KC,
+    // 192 KiB) streams from L2. KC 256-512 and MC 128-256 measured alike (±5%, hybrid bench gemm, one core).
+    const int WideKC = 256;
+    const int WideMC = 192;
 
     /// <summary>Columns of C per micro-tile of the wide kernel; its rows are two vectors (MR = 32 floats, 16 doubles).</summary>
     const int WideNR = 12;
