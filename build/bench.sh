@@ -3,8 +3,8 @@
 # (run_matrix.sh), on the same MNIST files. Writes artifacts/bench/matrix-*.jsonl and .log, and the table
 # the docs show, docs/benchmarks.md. Knobs: ROUNDS, EPOCHS, ACC_RUNS, SEED (see ../shared/bench/README.md),
 # PROVIDER (default best), THREADS (default 2), CASES (default the five below), TORCHSHARP=0 (leave the TorchSharp peer
-# out). Then build/roofline.py measures the machine's GEMM peak and memory bandwidth and writes each case's limit and
-# Hybrid's distance from it.
+# out). Then build/roofline.py measures the machine's GEMM peak (torch.mm's or Hybrid's own 2048³ product, the faster)
+# and memory bandwidth and writes each case's limit and Hybrid's distance from it.
 #
 # Cases ("hidden batch" pairs): 784-128-10 at batch 32 and 64, 784-512-256-10 at 128, 784-1024-1024-10 at 256,
 # 784-2048-10 at 512. Peers: PyTorch (Debian's 1.13, three thread set-ups), NumPy (1 and 2 threads) and TorchSharp
@@ -98,7 +98,7 @@ for (arch, batch, epochs) in sorted({k[:3] for k in runs}, key=lambda k: (k[2], 
 PY
 )"
 
-roofline="$(/usr/bin/python3 build/roofline.py "$out" "$data" --threads "${THREADS:-2}")"
+roofline="$(/usr/bin/python3 build/roofline.py "$out" "$data" --threads "${THREADS:-2}" --hybrid-cli "$cli")"
 
 {
   # Front matter: the page's place in the docs site's menu.

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """The machine's limit for each case of the race, and Hybrid's distance from it (build/bench.sh runs this).
 
-  /usr/bin/python3 build/roofline.py RACE.jsonl MNIST_DIR [--threads 2]
+  /usr/bin/python3 build/roofline.py RACE.jsonl MNIST_DIR [--threads 2] [--hybrid-cli Hybrid.Cli.dll]
 
 Measures, on this machine and now:
-  peak       float32 GEMM GFLOP/s, PyTorch's torch.mm on 2048x2048 matrices with the race's thread count (best of 5)
+  peak       float32 GEMM GFLOP/s on 2048x2048 matrices with the race's thread count, the larger of PyTorch's torch.mm
+             (best of 5) and, given --hybrid-cli, Hybrid's own product (`hybrid bench gemm`, its fastest of 5 calls of
+             the Simd provider's 512-bit and 256-bit paths): the best measured, both printed
   bandwidth  memory GB/s of a NumPy triad c = a + b (bytes read and written over seconds, best of 5), once on arrays
              of 128 MiB (main memory) and once per case on arrays of as many floats as the case has parameters: the
              bandwidth at the size of Adam's working set, which a small network keeps in cache
@@ -25,6 +27,7 @@ import json
 import math
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -36,6 +39,7 @@ p = argparse.ArgumentParser()
 p.add_argument("race")
 p.add_argument("mnist")
 p.add_argument("--threads", type=int, default=2)
+p.add_argument("--hybrid-cli", help="Hybrid.Cli.dll, to measure Hybrid's own 2048³ product too")
 args = p.parse_args()
 
 
@@ -54,7 +58,22 @@ n = 2048
 a = torch.randn(n, n)
 b = torch.randn(n, n)
 c = torch.empty(n, n)
-peak = 2 * n ** 3 / best(lambda: torch.mm(a, b, out=c)) / 1e9
+torch_peak = 2 * n ** 3 / best(lambda: torch.mm(a, b, out=c)) / 1e9
+
+
+def hybrid_gemm():
+    """Hybrid's fastest 2048³ float32 product in GFLOP/s (its Simd paths, not OpenBLAS), or None without the CLI."""
+    if not args.hybrid_cli:
+        return None
+    out = subprocess.run(["dotnet", args.hybrid_cli, "bench", "gemm", "--shape", f"{n}x{n}x{n}", "--threads",
+                          str(args.threads), "--rounds", "5", "--json"], check=True, capture_output=True, text=True).stdout
+    r = json.loads(out.strip().splitlines()[-1])
+    return max(r[k] for k in ("simd512_gflops_best", "simd256_gflops_best") if k in r)
+
+
+hybrid_peak = hybrid_gemm()
+peak = max(torch_peak, hybrid_peak or 0.0)
+peak_source = "Hybrid's bench gemm" if hybrid_peak and hybrid_peak > torch_peak else "torch.mm"
 
 def triad(size):
     """GB/s of c = a + b on float32 arrays of size elements, repeated to at least 64 MiB a timing."""
@@ -87,7 +106,9 @@ for line in open(args.race):
 if not runs:
     sys.exit(f"roofline.py: {args.race} has no Hybrid run")
 
-print(f"Measured now: float32 GEMM peak {peak:.0f} GFLOP/s (torch.mm 2048³, {args.threads} threads), main-memory "
+peaks = f"torch.mm {torch_peak:.0f}" + (f", Hybrid's own product {hybrid_peak:.0f}" if hybrid_peak else "")
+print(f"Measured now: float32 GEMM peak {peak:.0f} GFLOP/s (2048³, {args.threads} threads, the best of {peaks}: "
+      f"{peak_source}), main-memory "
       f"bandwidth {bandwidth:.1f} GB/s (NumPy triad on 128 MiB arrays), MNIST input density {density:.3f} (nonzero "
       "pixels). Each case's bandwidth is the triad's at the size of its parameters.")
 print()

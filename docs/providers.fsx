@@ -17,9 +17,9 @@ step (bias, activations, softmax, the optimizer's update), through a **provider*
 | provider | what it is | needs |
 |---|---|---|
 | `Managed` | Math.NET Numerics' own managed code: the reference the others are tested against | nothing |
-| `Simd` | Hybrid's cache-blocked, vectorised (AVX2/FMA) matrix product and kernels, in pure .NET | nothing |
+| `Simd` | Hybrid's cache-blocked, vectorised matrix product (AVX-512 where the processor has it, else AVX2/FMA) and kernels, in pure .NET | nothing |
 | `OpenBlas` | Debian's OpenBLAS through P/Invoke | `apt-get install -y libopenblas0-pthread` |
-| `Best` (default) | OpenBLAS when it loads, else Simd (saying so once) | |
+| `Best` (default) | OpenBLAS when it loads, else Simd (saying so once); on AVX-512, the training step's products on Simd | |
 
 Every provider runs the whole core test suite, and property tests check each against Managed on awkward shapes.
 
@@ -27,6 +27,22 @@ On `Simd` and `OpenBlas` the first dense layer also exploits zero inputs. Most p
 (about 81%), and a product with a zero contributes nothing: when at most 35% of a batch's inputs are nonzero, the
 first layer's forward product and its weight gradient visit only the weight columns of the nonzero inputs, about a
 fifth of the work of the dense products, with the same result up to rounding. `HYBRID_SPARSE=0` turns it off.
+
+## Hybrid's own products on AVX-512
+
+Where the processor has AVX-512, the Simd provider's matrix product uses 512-bit vectors: a register tile of 32 rows
+by 12 columns (24 of the 32 vector registers hold the tile's sums), operands packed in blocks sized for the caches,
+and a C of ten rows (a ten-class layer's weight gradient) computed as its transpose so that the tile is not mostly
+padding. `SimdProvider.VectorBits = 256` keeps the 256-bit path, the one every processor without AVX-512 runs.
+
+An OpenBLAS that runs its AVX2 kernels on such a processor (Debian's 0.3.21 with `OPENBLAS_CORETYPE=Haswell`, or
+one that does not know the processor) is slower than the 512-bit product at every shape the training step
+multiplies. So `Best` with OpenBLAS loaded still sends the fused trainer's float32 dense products (forward, input
+gradient, weight gradient) to the Simd provider when the processor has AVX-512 and OpenBLAS's configuration names no
+AVX-512 core of its own (SkylakeX, Cooperlake, SapphireRapids); everything MathNet computes stays on OpenBLAS, as does
+float64. Choosing `OpenBlas` by name
+means OpenBLAS for every product. `hybrid providers` says which products run where, and `hybrid bench gemm` times
+OpenBLAS, the 256-bit and the 512-bit products against each other at the training step's shapes on this machine.
 
 ## Choosing one
 
@@ -155,8 +171,8 @@ The [BenchmarkDotNet figures](benchmarks-dotnet.html) break the training step do
 
 An epoch has to do a certain number of floating-point operations and move a certain number of bytes. The machine
 does at most its GEMM peak of the first and its memory bandwidth of the second per second, so an epoch cannot take
-less than the larger of the two quotients. `build/bench.sh` measures both on the machine it races on (a 2048³
-`torch.mm` for the peak, a NumPy triad for the bandwidth), counts each case's operations (the first layer's at the
+less than the larger of the two quotients. `build/bench.sh` measures both on the machine it races on (for the peak,
+the faster of a 2048³ `torch.mm` and Hybrid's own 2048³ product; a NumPy triad for the bandwidth), counts each case's operations (the first layer's at the
 fraction of MNIST's pixels that are not zero, the products Hybrid's sparse first layer computes) and bytes (Adam's
 state traffic per step and the images read twice), and gives Hybrid's median epoch over that limit: 1.0 would be
 the machine's limit itself.

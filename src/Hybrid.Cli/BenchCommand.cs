@@ -36,7 +36,7 @@ static class BenchCommand
             return Run(Recipe.Hidden(parse.GetValue(hidden)!), parse.GetValue(batch), parse.GetValue(epochs), parse.GetValue(opt)!,
                 parse.GetValue(lr), parse.GetValue(seed), parse.GetValue(tag)!, parse.GetValue(data)?.FullName);
         });
-        return new Command("bench", "Benchmarks against the PyTorch and NumPy peers.") { mlp };
+        return new Command("bench", "Benchmarks: the race against the PyTorch and NumPy peers, and the matrix products.") { mlp, GemmBench.Create() };
     }
 
     static int Run(IReadOnlyList<int> hidden, int batch, int epochs, string opt, double? lr, int seed, string tag, string? data)

@@ -16,7 +16,10 @@ public enum ProviderKind
     /// <summary>OpenBLAS through P/Invoke (Debian: libopenblas0-pthread).</summary>
     OpenBlas,
 
-    /// <summary>The fastest available: OpenBLAS, else Simd, else Managed.</summary>
+    /// <summary>
+    /// The fastest available: OpenBLAS, else Simd, else Managed. With OpenBLAS on a processor with AVX-512, the fused
+    /// trainer's float32 dense products run on the Simd provider's Vector512 kernels, faster there than OpenBLAS.
+    /// </summary>
     Best,
 }
 
@@ -35,6 +38,8 @@ public static class Providers
         new(Environment.GetEnvironmentVariable("HYBRID_OPENBLAS") is { Length: > 0 } library ? [library] : null);
     static bool initialized;
     static bool warnedFallback;
+    // Best chose OpenBLAS and the fused trainer's float32 products run on the Simd provider's Vector512 kernels.
+    static bool wideProducts;
     static int threads = Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS") is { } t && int.TryParse(t, out var n) && n > 0
         ? n
         : Environment.ProcessorCount;
@@ -113,6 +118,7 @@ public static class Providers
                     if (OpenBlasInstance.IsAvailable())
                     {
                         Use(ProviderKind.OpenBlas);
+                        wideProducts = SimdInstance.VectorBits == 512 && !HasAvx512Kernels(OpenBlasInstance.Configuration);
                         return;
                     }
 
@@ -130,6 +136,7 @@ public static class Providers
 
             LinearAlgebraControl.Provider = provider;
             Active = kind;
+            wideProducts = false;
             initialized = true;
             ApplyThreads();
         }
@@ -147,6 +154,7 @@ public static class Providers
         EnsureInitialized();
         return Active switch
         {
+            ProviderKind.OpenBlas when WideProducts => $"{OpenBlasInstance}; the fused trainer's float32 dense products on {SimdInstance}",
             ProviderKind.OpenBlas => OpenBlasInstance.ToString(),
             ProviderKind.Simd => SimdInstance.ToString(),
             _ => $"managed (MathNet.Numerics {typeof(LinearAlgebraControl).Assembly.GetName().Version})",
@@ -158,6 +166,18 @@ public static class Providers
     static readonly FastKernels<float> OpenBlasFloat = new(OpenBlasInstance, "openblas");
     static readonly FastKernels<double> OpenBlasDouble = new(OpenBlasInstance, "openblas");
 
+    // Best's float32 kernels where the processor has AVX-512: the Simd provider's Vector512 products
+    // (SimdGemm.Wide.cs) beat OpenBLAS running its AVX2 kernels at every product shape of the fused trainer measured
+    // (hybrid bench gemm: 1.3-2.8x on one core). Only these: MathNet's own products stay on OpenBLAS, as does a user who
+    // picks OpenBlas by name, float64 (checks, not training speed), and an OpenBLAS with AVX-512 kernels of its own.
+    static readonly FastKernels<float> BestFloat = new(SimdInstance, "openblas, products on simd512");
+
+    static bool WideProducts => wideProducts;
+
+    /// <summary>Whether OpenBLAS's configuration names a core it drives with AVX-512 kernels of its own (then it keeps the products).</summary>
+    static bool HasAvx512Kernels(string configuration) =>
+        new[] { "SkylakeX", "Cooperlake", "SapphireRapids" }.Any(core => configuration.Contains(core, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>The training-step kernels of the active provider (float32 or float64).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     public static Core.IKernels<T> Kernels<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
@@ -167,7 +187,7 @@ public static class Providers
         {
             (ProviderKind.Simd, var t) when t == typeof(float) => SimdFloat,
             (ProviderKind.Simd, var t) when t == typeof(double) => SimdDouble,
-            (ProviderKind.OpenBlas, var t) when t == typeof(float) => OpenBlasFloat,
+            (ProviderKind.OpenBlas, var t) when t == typeof(float) => WideProducts ? BestFloat : OpenBlasFloat,
             (ProviderKind.OpenBlas, var t) when t == typeof(double) => OpenBlasDouble,
             _ => Core.ManagedKernels<T>.Instance,
         };

@@ -119,6 +119,22 @@ public class ProviderTests
     }
 
     [Fact]
+    public void Best_trains_on_the_Vector512_products_where_the_processor_has_AVX512_and_OpenBlas_by_name_does_not()
+    {
+        // Unless OpenBLAS drives the processor with AVX-512 kernels of its own.
+        var openBlas = new OpenBlasProvider();
+        var wide = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && openBlas.IsAvailable()
+            && !new[] { "SkylakeX", "Cooperlake", "SapphireRapids" }.Any(core => openBlas.Configuration.Contains(core, StringComparison.OrdinalIgnoreCase));
+        Providers.UseBest();
+        Assert.Equal(wide, Providers.Describe().Contains("dense products on simd (Vector512"));
+        Assert.Equal(wide, Providers.Kernels<float>().Name.Contains("simd512"));
+        Providers.UseOpenBlas();
+        Assert.DoesNotContain("Vector512", Providers.Describe());
+        Assert.Equal("openblas", Providers.Kernels<float>().Name);
+        Providers.UseBest();
+    }
+
+    [Fact]
     public void A_missing_OpenBLAS_is_refused_naming_the_package_to_install()
     {
         var missing = new OpenBlasProvider(["/nonexistent/libopenblas.so.0"]);

@@ -8,9 +8,10 @@ namespace Hybrid.LinearAlgebra;
 /// A cache-blocked, vectorised matrix multiply in pure .NET: C = alpha·op(A)·op(B) + beta·C over column-major
 /// storage. The operands are packed into panels (blocks of KC along the inner dimension, A in slivers of MR rows,
 /// B in slivers of NR columns) and a register-blocked micro-kernel computes MR×NR tiles of C with fused
-/// multiply-adds on Vector256. One generic definition serves float (MR = 16) and double (MR = 8).
+/// multiply-adds on Vector256. One generic definition serves float (MR = 16) and double (MR = 8). With AVX-512 the
+/// wide path (SimdGemm.Wide.cs) does the same with Vector512 and a 2-vector × 12 tile (float MR = 32, double 16).
 /// </summary>
-static unsafe class SimdGemm
+static unsafe partial class SimdGemm
 {
     const int NR = 6;  // columns of C per micro-tile: 2 × 6 accumulators + 3 operands fit the 16 vector registers
     const int KC = 256; // inner-dimension block: one A sliver and one B sliver stay in L1
@@ -32,6 +33,9 @@ static unsafe class SimdGemm
 
     public static bool IsSupported => Vector256.IsHardwareAccelerated;
 
+    /// <summary>Whether the Vector512 path (<see cref="MultiplyWide{T}"/>'s kernels) can run here: AVX-512.</summary>
+    public static bool IsWideSupported => Vector512.IsHardwareAccelerated;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<T> Fma<T>(Vector256<T> a, Vector256<T> b, Vector256<T> c)
     {
@@ -47,15 +51,20 @@ static unsafe class SimdGemm
     /// <summary>C (m×n, leading dimension ldc) = alpha·op(A)·op(B) + beta·C, op(A) m×k, op(B) k×n, all column-major.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply<T>(
-        bool transposeA, bool transposeB, int m, int n, int k, T alpha, T[] a, int lda, T[] b, int ldb, T beta, T[] c, int ldc, int threads)
+        bool transposeA, bool transposeB, int m, int n, int k, T alpha, T[] a, int lda, T[] b, int ldb, T beta, T[] c, int ldc, int threads,
+        bool wide = false)
         where T : unmanaged, INumber<T>
     {
         if (m == 0 || n == 0) return;
+        if (wide && IsWideSupported)
+        {
+            MultiplyWide(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads);
+            return;
+        }
+
         if (k == 0 || alpha == T.Zero)
         {
-            for (var j = 0; j < n; j++)
-            for (var i = 0; i < m; i++)
-                c[j * ldc + i] = beta == T.Zero ? T.Zero : beta * c[j * ldc + i];
+            ScaleOnly(m, n, beta, c, ldc);
             return;
         }
 
@@ -77,6 +86,14 @@ static unsafe class SimdGemm
             Workers.Run(chunks, Job<T>.Part);
             (Job<T>.A, Job<T>.B, Job<T>.C) = (null!, null!, null!);
         }
+    }
+
+    /// <summary>C = beta·C (beta 0 writes zeros, whatever C held): the product when k is 0 or alpha is 0.</summary>
+    static void ScaleOnly<T>(int m, int n, T beta, T[] c, int ldc) where T : unmanaged, INumber<T>
+    {
+        for (var j = 0; j < n; j++)
+        for (var i = 0; i < m; i++)
+            c[j * ldc + i] = beta == T.Zero ? T.Zero : beta * c[j * ldc + i];
     }
 
     /// <summary>The product being split across threads, and the delegate that computes one chunk of it.</summary>
