@@ -129,7 +129,7 @@ type FusedTrainer<'T
 
     // The first layer's products take the sparse path for batches with at most this fraction of nonzero inputs
     // (MNIST: about a fifth), where it is several times faster than the dense products.
-    let maxDensity = 0.35
+    let maxDensity = FusedTrainer<'T>.SparseDensity
     let mutable sparseInputs = true
 
     // Looked up every step: optimised from its first call, as the step itself.
@@ -171,6 +171,13 @@ type FusedTrainer<'T
         | LayerSpec.Graph _ -> false
         | _ -> true
 
+    /// The most nonzero inputs, as a fraction of a batch's, for which the first dense layer takes the sparse products.
+    static member SparseDensity = 0.35
+
+    /// True when the first layer is dense and may take the kernels' sparse products (SparseInputs): then a SparseBatch
+    /// handed to Step is used.
+    member _.IndexesInputs = firstIsDense && sparseInputs
+
     /// True when the model and objective can be trained by a fused step: every model can (graph layers as graphs).
     static member Supports(_model: Sequential<'T>, _objective: LossFunction) = true
 
@@ -194,10 +201,25 @@ type FusedTrainer<'T
     /// One step on a batch whose rows are given by fill, which writes the features (rows × inputs) row-major, one
     /// sample after another, and the targets (rows × outputs) column-major into the spans it is handed. Returns the batch's mean loss before the update;
     /// outputs receives the batch's raw outputs (column-major) for accuracy. A non-finite loss updates nothing.
-    [<OptimizedFromFirstCall>]
-    member _.Step
+    member this.Step
         (kernels: IKernels<'T>, rows: int, fill: Action<Span<'T>, Span<'T>>, lr: float, rng: Random, outputs: Span<'T>)
         : float =
+        this.Step(kernels, rows, fill, lr, rng, outputs, null)
+
+    /// Step, for a batch that is also samples batch.Order[batch.First ..] of a data set whose nonzeros were found once
+    /// (batch may be null): when the first layer takes the sparse products, its index is gathered from them, and fill is
+    /// handed an empty features span (only the targets are needed), rather than the batch filled and searched.
+    [<OptimizedFromFirstCall>]
+    member _.Step
+        (
+            kernels: IKernels<'T>,
+            rows: int,
+            fill: Action<Span<'T>, Span<'T>>,
+            lr: float,
+            rng: Random,
+            outputs: Span<'T>,
+            batch: SparseBatch<'T>
+        ) : float =
         if not (FusedTrainer<'T>.Supports(model, objective)) then
             invalidOp "FusedTrainer: the model has a layer or loss the fused step does not support; use Training.step"
 
@@ -205,8 +227,25 @@ type FusedTrainer<'T
         Profile.step ()
         let t = Profile.start ()
 
+        // The batch's index gathered from the data set's nonzeros, when it has them and the batch is sparse enough
+        // (the same test as Index's, so a batch that fails here would fail there: it takes the dense products).
+        let gathered =
+            match w.Sparse, kernels with
+            | Some index, (:? ISparseKernels<'T> as sk) when
+                not (isNull batch)
+                && sk.Gather(index, rows, batch.Source, batch.Order, batch.First, maxDensity)
+                ->
+                ValueSome(struct (sk, index))
+            | _ -> ValueNone
+
+        Profile.stop 0 1 t
+        let t = Profile.start ()
+
         match w.X, w.Y with
-        | (:? HostBuffer<'T> as x), (:? HostBuffer<'T> as y) -> fill.Invoke(Span<'T>(x.Data), Span<'T>(y.Data))
+        | (:? HostBuffer<'T> as x), (:? HostBuffer<'T> as y) ->
+            // With the index gathered the features are never read: only the targets are filled.
+            let features = if gathered.IsSome then Span<'T>.Empty else Span<'T>(x.Data)
+            fill.Invoke(features, Span<'T>(y.Data))
         | _ -> invalidOp "FusedTrainer: batches are filled on the host"
 
         if not firstIsDense then
@@ -222,10 +261,13 @@ type FusedTrainer<'T
 
         // A batch of mostly-zero inputs takes the first layer's sparse products (a value option: nothing allocated).
         let sparse =
-            match w.Sparse, kernels with
-            | Some index, (:? ISparseKernels<'T> as sk) when sk.Index(index, rows, w.X, maxDensity) ->
-                ValueSome(struct (sk, index))
-            | _ -> ValueNone
+            if gathered.IsSome || not (isNull batch) then
+                gathered
+            else
+                match w.Sparse, kernels with
+                | Some index, (:? ISparseKernels<'T> as sk) when sk.Index(index, rows, w.X, maxDensity) ->
+                    ValueSome(struct (sk, index))
+                | _ -> ValueNone
 
         Profile.stop 0 1 t
 
