@@ -68,6 +68,8 @@ static class BenchCommand
             accuracies.Add(accuracy);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {e,2}  train_loss {result.Loss:F4}  epoch_s {result.Seconds:F3}  test_acc {accuracy:F4}"));
+            // HYBRID_PROFILE=1: the fused step's time per layer and phase in this epoch (the first includes the compiling step).
+            if (Core.Profile.enabled) Console.Error.WriteLine(Core.Profile.report());
         }
 
         var median = Recipe.Median(seconds);

@@ -92,6 +92,43 @@ type SparseIndex() =
     /// True when the last batch indexed was sparse enough for the sparse products.
     abstract IsSparse: bool
 
+/// The nonzeros of every sample of a data set, found once (the samples do not change), sample by sample: sample i's
+/// are Values[Starts[i] .. Starts[i + 1]) in columns Columns[…], in increasing column order, as ISparseKernels.Index
+/// would find them in the sample's row. A batch's sparse index is then gathered from them (ISparseKernels.Gather)
+/// instead of being searched for in its rows.
+[<Sealed>]
+type SparseRows<'T>(width: int, starts: int[], columns: int[], values: 'T[]) =
+    do
+        if
+            starts.Length < 1
+            || starts[0] <> 0
+            || columns.Length < starts[starts.Length - 1]
+            || values.Length < columns.Length
+        then
+            invalidArg "starts" "SparseRows: the starts must begin at 0 and end within the columns and values"
+
+    /// Inputs per sample.
+    member _.Width = width
+    /// Samples.
+    member _.Count = starts.Length - 1
+    /// Where each sample's nonzeros begin (Count + 1 entries, the last the total).
+    member _.Starts = starts
+    /// The column of each nonzero.
+    member _.Columns = columns
+    /// Each nonzero's value.
+    member _.Values = values
+
+/// A fused step's batch drawn from a data set whose nonzeros were found once: samples Order[First .. First + rows)
+/// of Source. Set Order and First before each step (the object is reused: a step allocates nothing).
+[<Sealed; AllowNullLiteral>]
+type SparseBatch<'T>(source: SparseRows<'T>) =
+    /// The data set's nonzeros.
+    member _.Source = source
+    /// The epoch's order of samples.
+    member val Order: int[] = [||] with get, set
+    /// The batch's first position in Order.
+    member val First = 0 with get, set
+
 /// Optional kernels that exploit zeros in a layer's input (most pixels of an MNIST digit are blank): the first
 /// layer's products then cost in proportion to the nonzeros instead of the matrix size. The results are the dense
 /// products' up to rounding; a provider without them (or a batch that is not sparse) takes the dense products.
@@ -103,6 +140,11 @@ type ISparseKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> Value
     /// Indexes the nonzeros of a (rows × columns, stored row-major: one sample after another). Returns whether at
     /// most maxDensity of the elements are nonzero; when not, the index must not be used.
     abstract Index: index: SparseIndex * rows: int * a: Buffer<'T> * maxDensity: float -> bool
+
+    /// Index, for the rows a would hold if filled with samples order[first .. first + rows) of source: the same index
+    /// and the same answer, from the samples' nonzeros found once rather than searched for in every batch.
+    abstract Gather:
+        index: SparseIndex * rows: int * source: SparseRows<'T> * order: int[] * first: int * maxDensity: float -> bool
 
     /// out (rows × n, column-major) = A·Wᵀ + bias for the indexed A and W (n × columns, column-major).
     abstract SparseForward: index: SparseIndex * n: int * w: Buffer<'T> * bias: Buffer<'T> * out: Buffer<'T> -> unit

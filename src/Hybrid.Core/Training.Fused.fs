@@ -74,6 +74,19 @@ type FusedTrainer<'T
 
             start)
 
+    // The layer of each parameter (for HYBRID_PROFILE's per-layer times).
+    let layerOf =
+        Array.init parameters.Length (fun p ->
+            paramIndex
+            |> Array.mapi (fun i start -> i, start)
+            |> Array.filter (fun (i, start) ->
+                match model.Layers[i] with
+                | DenseLayer _
+                | GraphLayer _ -> start <= p
+                | _ -> false)
+            |> Array.last
+            |> fst)
+
     // Each user-defined graph layer's recorded graphs, replayed between the fused layers (GraphLayerRunner).
     let graphLayers =
         model.Layers
@@ -116,7 +129,7 @@ type FusedTrainer<'T
 
     // The first layer's products take the sparse path for batches with at most this fraction of nonzero inputs
     // (MNIST: about a fifth), where it is several times faster than the dense products.
-    let maxDensity = 0.35
+    let maxDensity = FusedTrainer<'T>.SparseDensity
     let mutable sparseInputs = true
 
     // Looked up every step: optimised from its first call, as the step itself.
@@ -158,6 +171,13 @@ type FusedTrainer<'T
         | LayerSpec.Graph _ -> false
         | _ -> true
 
+    /// The most nonzero inputs, as a fraction of a batch's, for which the first dense layer takes the sparse products.
+    static member SparseDensity = 0.35
+
+    /// True when the first layer is dense and may take the kernels' sparse products (SparseInputs): then a SparseBatch
+    /// handed to Step is used.
+    member _.IndexesInputs = firstIsDense && sparseInputs
+
     /// True when the model and objective can be trained by a fused step: every model can (graph layers as graphs).
     static member Supports(_model: Sequential<'T>, _objective: LossFunction) = true
 
@@ -181,17 +201,51 @@ type FusedTrainer<'T
     /// One step on a batch whose rows are given by fill, which writes the features (rows × inputs) row-major, one
     /// sample after another, and the targets (rows × outputs) column-major into the spans it is handed. Returns the batch's mean loss before the update;
     /// outputs receives the batch's raw outputs (column-major) for accuracy. A non-finite loss updates nothing.
-    [<OptimizedFromFirstCall>]
-    member _.Step
+    member this.Step
         (kernels: IKernels<'T>, rows: int, fill: Action<Span<'T>, Span<'T>>, lr: float, rng: Random, outputs: Span<'T>)
         : float =
+        this.Step(kernels, rows, fill, lr, rng, outputs, null)
+
+    /// Step, for a batch that is also samples batch.Order[batch.First ..] of a data set whose nonzeros were found once
+    /// (batch may be null): when the first layer takes the sparse products, its index is gathered from them, and fill is
+    /// handed an empty features span (only the targets are needed), rather than the batch filled and searched.
+    [<OptimizedFromFirstCall>]
+    member _.Step
+        (
+            kernels: IKernels<'T>,
+            rows: int,
+            fill: Action<Span<'T>, Span<'T>>,
+            lr: float,
+            rng: Random,
+            outputs: Span<'T>,
+            batch: SparseBatch<'T>
+        ) : float =
         if not (FusedTrainer<'T>.Supports(model, objective)) then
             invalidOp "FusedTrainer: the model has a layer or loss the fused step does not support; use Training.step"
 
         let w = workspace kernels rows
+        Profile.step ()
+        let t = Profile.start ()
+
+        // The batch's index gathered from the data set's nonzeros, when it has them and the batch is sparse enough
+        // (the same test as Index's, so a batch that fails here would fail there: it takes the dense products).
+        let gathered =
+            match w.Sparse, kernels with
+            | Some index, (:? ISparseKernels<'T> as sk) when
+                not (isNull batch)
+                && sk.Gather(index, rows, batch.Source, batch.Order, batch.First, maxDensity)
+                ->
+                ValueSome(struct (sk, index))
+            | _ -> ValueNone
+
+        Profile.stop 0 1 t
+        let t = Profile.start ()
 
         match w.X, w.Y with
-        | (:? HostBuffer<'T> as x), (:? HostBuffer<'T> as y) -> fill.Invoke(Span<'T>(x.Data), Span<'T>(y.Data))
+        | (:? HostBuffer<'T> as x), (:? HostBuffer<'T> as y) ->
+            // With the index gathered the features are never read: only the targets are filled.
+            let features = if gathered.IsSome then Span<'T>.Empty else Span<'T>(x.Data)
+            fill.Invoke(features, Span<'T>(y.Data))
         | _ -> invalidOp "FusedTrainer: batches are filled on the host"
 
         if not firstIsDense then
@@ -202,12 +256,20 @@ type FusedTrainer<'T
                         c.Data[j * rows + r] <- x.Data[r * model.Inputs + j]
             | _ -> invalidOp "FusedTrainer: batches are filled on the host"
 
+        Profile.stop 0 0 t
+        let t = Profile.start ()
+
         // A batch of mostly-zero inputs takes the first layer's sparse products (a value option: nothing allocated).
         let sparse =
-            match w.Sparse, kernels with
-            | Some index, (:? ISparseKernels<'T> as sk) when sk.Index(index, rows, w.X, maxDensity) ->
-                ValueSome(struct (sk, index))
-            | _ -> ValueNone
+            if gathered.IsSome || not (isNull batch) then
+                gathered
+            else
+                match w.Sparse, kernels with
+                | Some index, (:? ISparseKernels<'T> as sk) when sk.Index(index, rows, w.X, maxDensity) ->
+                    ValueSome(struct (sk, index))
+                | _ -> ValueNone
+
+        Profile.stop 0 1 t
 
         // Forward: each layer reads the previous output (the batch for layer 0, as Xᵀ when that layer is dense).
         let input i =
@@ -218,17 +280,25 @@ type FusedTrainer<'T
         for i in 0 .. model.Specs.Length - 1 do
             let n = widths[i + 1]
             let out = w.Outputs[i]
+            let t = Profile.start ()
 
             match model.Specs[i] with
             | LayerSpec.Dense _ ->
                 let k = paramIndex[i]
                 // out = input·Wᵀ + b; for layer 0 the input is stored as Xᵀ.
                 match sparse with
-                | ValueSome(struct (sk, index)) when i = 0 -> sk.SparseForward(index, n, values[k], values[k + 1], out)
+                | ValueSome(struct (sk, index)) when i = 0 ->
+                    sk.SparseForward(index, n, values[k], values[k + 1], out)
+                    Profile.stop i 2 t
                 | _ ->
                     kernels.Gemm((i = 0), true, rows, n, widths[i], 'T.One, input i, values[k], 'T.Zero, out)
+                    Profile.stop i 2 t
+                    let t = Profile.start ()
                     kernels.AddRowVector(rows, n, values[k + 1], out)
-            | LayerSpec.Activation _ -> kernels.Activate(rules[i], rows, n, input i, out)
+                    Profile.stop i 3 t
+            | LayerSpec.Activation _ ->
+                kernels.Activate(rules[i], rows, n, input i, out)
+                Profile.stop i 2 t
             | LayerSpec.Dropout rate ->
                 // The same draws, in the same order, as the graph's dropout (Layer.dropoutMask).
 
@@ -259,6 +329,7 @@ type FusedTrainer<'T
 
         let last = model.Specs.Length - 1
         let k = Array.last widths
+        let t = Profile.start ()
 
         let loss =
             match w.Outputs[last], w.Y, w.Gradients[last] with
@@ -267,12 +338,15 @@ type FusedTrainer<'T
             | _ -> invalidOp "FusedTrainer: the loss is computed on the host"
 
         w.Outputs[last].Download(outputs)
+        Profile.stop last 4 t
 
         if Double.IsFinite loss then
             steps <- steps + 1
 
             let update p =
+                let t = Profile.start ()
                 kernels.Update(optimizer, lr, steps, values[p], grads[p], firsts[p], seconds[p])
+                Profile.stop layerOf[p] 8 t
 
             // Without clipping, which needs every gradient first, a layer's parameters are updated as soon as its
             // gradients exist, while they and the weights are still in cache: the input gradient is taken first,
@@ -290,6 +364,8 @@ type FusedTrainer<'T
                     let p = paramIndex[i]
 
                     // dInput = G·W, dW = Gᵀ·input (out × in), db = column sums of G.
+                    let t = Profile.start ()
+
                     if needInput then
                         kernels.Gemm(
                             false,
@@ -303,6 +379,9 @@ type FusedTrainer<'T
                             'T.Zero,
                             w.Gradients[i - 1]
                         )
+
+                    Profile.stop i 5 t
+                    let t = Profile.start ()
 
                     // dW; with a sparse first layer and no clipping, the weights may be updated column by column
                     // as their gradients are made (the kernels say whether they can for this optimizer).
@@ -332,7 +411,10 @@ type FusedTrainer<'T
                             kernels.Gemm(true, (i = 0), n, widths[i], rows, 'T.One, g, input i, 'T.Zero, grads[p])
                             false
 
+                    Profile.stop i 6 t
+                    let t = Profile.start ()
                     kernels.ColumnSums(rows, n, g, grads[p + 1])
+                    Profile.stop i 7 t
 
                     if early then
                         if not fused then
@@ -341,7 +423,9 @@ type FusedTrainer<'T
                         update (p + 1)
                 | LayerSpec.Activation _ ->
                     if needInput then
+                        let t = Profile.start ()
                         kernels.ActivateBackward(rules[i], rows, n, input i, w.Outputs[i], g, w.Gradients[i - 1])
+                        Profile.stop i 5 t
                 | LayerSpec.Dropout _ ->
                     if needInput then
                         kernels.Multiply(rows * n, g, w.Masks[i], w.Gradients[i - 1])

@@ -242,7 +242,12 @@ public sealed class Model
         var augmenter = augmentation is null ? null : new Augmenter(augmentation, train.FeatureCount);
         var filler = new BatchFiller(train, augmenter);
         var outputs = new float[batchSize * Outputs];
-        if (fused is not null && !StepCompiled) StepCompiled = CompileStep(train, batchSize, filler, outputs);
+        // Unaugmented sparse data: each batch's nonzeros gathered from the samples' lists, found once per data set.
+        var sparse = fused is { IndexesInputs: true } && augmenter is null && Providers.Kernels<float>() is ISparseKernels<float>
+                     && train.Nonzeros(FusedTrainer<float>.SparseDensity) is { } nonzeros
+            ? new SparseBatch<float>(nonzeros)
+            : null;
+        if (fused is not null && !StepCompiled) StepCompiled = CompileStep(train, batchSize, filler, outputs, sparse);
         for (var e = 0; e < epochs && !stopped; e++)
         {
             var start = cancellationToken.CanBeCanceled ? Snapshot() : null;
@@ -267,7 +272,8 @@ public sealed class Model
                 if (fused is not null)
                 {
                     filler.Next(order, first, epoch);
-                    loss = fused.Step(Providers.Kernels<float>(), size, filler.Fill, lr, dropout, outputs.AsSpan(0, size * Outputs));
+                    if (sparse is not null) (sparse.Order, sparse.First) = (order, first);
+                    loss = fused.Step(Providers.Kernels<float>(), size, filler.Fill, lr, dropout, outputs.AsSpan(0, size * Outputs), sparse);
                     if (double.IsFinite(loss)) correct += CountCorrect(outputs, size, train, order, first);
                 }
                 else
@@ -376,7 +382,8 @@ public sealed class Model
             this.augmenter = augmenter;
             Fill = [MethodImpl(MethodImplOptions.AggressiveOptimization)] (x, y) =>
             {
-                var rows = x.Length / this.data.FeatureCount;
+                // From the targets: the features are empty when the step gathered the batch's nonzeros instead.
+                var rows = y.Length / this.data.TargetCount;
                 this.data.Batch(order, start, rows, x, y);
                 this.augmenter?.Apply(x, rows, epoch, order, start);
             };
@@ -403,7 +410,7 @@ public sealed class Model
     /// is left to compile in its first batch (its code is the user's, run only when the user trains).
     /// </summary>
     /// <returns>True when the step was compiled.</returns>
-    bool CompileStep(Dataset train, int batchSize, BatchFiller filler, float[] outputs)
+    bool CompileStep(Dataset train, int batchSize, BatchFiller filler, float[] outputs, SparseBatch<float>? sparse)
     {
         const int widest = 256;
         var specs = core.Specs;
@@ -417,7 +424,8 @@ public sealed class Model
         var trainer = new FusedTrainer<float>(scratch, Loss.Function, Optimizer.Settings, clip);
         var order = Enumerable.Range(0, batchSize).ToArray();
         filler.Next(order, 0, epochsTrained + 1);
-        var loss = trainer.Step(Providers.Kernels<float>(), batchSize, filler.Fill, Optimizer.LearningRate, new Random(0), outputs.AsSpan(0, batchSize * Outputs));
+        if (sparse is not null) (sparse.Order, sparse.First) = (order, 0);
+        var loss = trainer.Step(Providers.Kernels<float>(), batchSize, filler.Fill, Optimizer.LearningRate, new Random(0), outputs.AsSpan(0, batchSize * Outputs), sparse);
         if (double.IsFinite(loss)) CountCorrect(outputs, batchSize, train, order, 0);
         new Divergence(double.PositiveInfinity).Loss(1, 1, double.IsFinite(loss) ? loss : 0, batchSize, []);
         return true;

@@ -1,6 +1,7 @@
 using Hybrid.Core;
 using Hybrid.LinearAlgebra;
 using MathNet.Numerics.LinearAlgebra;
+using Hybrid.Data;
 
 namespace Hybrid.Tests;
 
@@ -234,5 +235,148 @@ public class KernelTests
         var withSparse = Train(true);
         var dense = Train(false);
         for (var i = 0; i < dense.Length; i++) Assert.Equal(dense[i], withSparse[i], 1e-4);
+    }
+
+    [Theory]
+    [InlineData(200, 300, 1024)] // 16-row tiles of four-row groups; weight-gradient slices of 640 and 384 units
+    [InlineData(203, 301, 128)] // a last tile of 11 rows (four, four, two, one), columns left over from groups of four
+    [InlineData(32, 784, 128)] // a small batch: the weight gradient one input column at a time
+    public void The_interleaved_sparse_products_are_each_elements_multiply_adds_in_order(int rows, int columns, int n)
+    {
+        // Each output element is its nonzeros' fused multiply-adds from zero in increasing order (inputs for the forward
+        // product, samples for the weight gradient), then the bias: the sums of one row at a time, whatever rows or
+        // columns the kernels interleave. n is a multiple of eight, so no element falls to the scalar tail.
+        var sparse = new FastKernels<float>(new SimdProvider(), "simd");
+        var xs = SparseArray(rows, columns, 0.2, rows * columns);
+        var w = RandomArray(n * columns, 3);
+        var b = RandomArray(n, 4);
+        var g = RandomArray(rows * n, 5);
+        var index = sparse.CreateIndex(rows, columns);
+        Assert.True(sparse.Index(index, rows, new HostBuffer<float>(xs), 0.35));
+        var output = new HostBuffer<float>(new float[rows * n]);
+        var dw = new HostBuffer<float>(new float[n * columns]);
+        sparse.SparseForward(index, n, new HostBuffer<float>(w), new HostBuffer<float>(b), output);
+        sparse.SparseWeightGradient(index, n, new HostBuffer<float>(g), dw);
+
+        for (var r = 0; r < rows; r++)
+        for (var j = 0; j < n; j++)
+        {
+            var sum = 0f;
+            for (var c = 0; c < columns; c++)
+                if (xs[r * columns + c] != 0f) sum = MathF.FusedMultiplyAdd(xs[r * columns + c], w[c * n + j], sum);
+            Assert.Equal(sum + b[j], output.Data[j * rows + r]);
+        }
+
+        for (var c = 0; c < columns; c++)
+        for (var j = 0; j < n; j++)
+        {
+            var sum = 0f;
+            for (var r = 0; r < rows; r++)
+                if (xs[r * columns + c] != 0f) sum = MathF.FusedMultiplyAdd(xs[r * columns + c], g[j * rows + r], sum);
+            Assert.Equal(sum, dw.Data[c * n + j]);
+        }
+    }
+
+    /// <summary>A data set of sparse samples: sample 1 all zero, sample 5 all nonzero (a batch holding it can be too dense).</summary>
+    static Dataset SparseSamples(int count, int width)
+    {
+        var x = SparseArray(count, width, 0.2, count + width);
+        for (var j = 0; j < width; j++) x[5 * width + j] = j + 1f;
+        var features = Enumerable.Range(0, count).Select(i => x.AsSpan(i * width, width).ToArray()).ToArray();
+        return Dataset.FromArrays(features, Enumerable.Range(0, count).Select(i => i % 3).ToArray(), 3);
+    }
+
+    [Fact]
+    public void A_batch_gathered_from_the_samples_nonzeros_is_the_index_of_the_filled_batch()
+    {
+        const int count = 57, width = 40, n = 64;
+        var data = SparseSamples(count, width);
+        var nonzeros = data.Nonzeros(0.35)!;
+        Assert.Equal(count, nonzeros.Count);
+        var sparse = new FastKernels<float>(new SimdProvider(), "simd");
+        var order = Enumerable.Range(0, count).Reverse().ToArray();
+        (order[3], order[40]) = (order[40], order[3]);
+        var w = new HostBuffer<float>(RandomArray(n * width, 3));
+        var b = new HostBuffer<float>(RandomArray(n, 4));
+        // Batches of 16 (the last of 9), one of a single sample, and one from the middle of the order.
+        foreach (var (first, rows) in new[] { (0, 16), (16, 16), (32, 16), (48, 9), (20, 1), (7, 30) })
+        {
+            var x = new float[rows * width];
+            var y = new float[rows * 3];
+            data.Batch(order, first, rows, x, y);
+            var filled = sparse.CreateIndex(16 * 2, width);
+            var gathered = sparse.CreateIndex(16 * 2, width);
+            var sparseEnough = sparse.Index(filled, rows, new HostBuffer<float>(x), 0.35);
+            Assert.Equal(sparseEnough, sparse.Gather(gathered, rows, nonzeros, order, first, 0.35));
+            Assert.Equal(sparseEnough, gathered.IsSparse);
+            if (!sparseEnough) continue;
+            var g = new HostBuffer<float>(RandomArray(rows * n, first));
+            float[] Products(SparseIndex index)
+            {
+                var output = new HostBuffer<float>(new float[rows * n]);
+                var dw = new HostBuffer<float>(new float[n * width]);
+                sparse.SparseForward(index, n, w, b, output);
+                sparse.SparseWeightGradient(index, n, g, dw);
+                return output.Data.Concat(dw.Data).ToArray();
+            }
+
+            Assert.Equal(Products(filled), Products(gathered));
+        }
+
+        // The batch of the dense sample 5 is refused by both (order[51] = 5); an index too small refuses a larger batch.
+        var x5 = new float[4 * width];
+        data.Batch(order, 50, 4, x5, new float[12]);
+        Assert.False(sparse.Index(sparse.CreateIndex(4, width), 4, new HostBuffer<float>(x5), 0.3));
+        Assert.False(sparse.Gather(sparse.CreateIndex(4, width), 4, nonzeros, order, 50, 0.3));
+        Assert.False(sparse.Gather(sparse.CreateIndex(4, width), 5, nonzeros, order, 0, 0.35));
+        Assert.Throws<ArgumentOutOfRangeException>(() => sparse.Gather(sparse.CreateIndex(4, width), 4, nonzeros, order, 55, 0.35));
+    }
+
+    [Fact]
+    public void A_dense_data_set_has_no_nonzero_lists()
+    {
+        var dense = Dataset.FromArrays([[1f, 2f, 0f], [3f, 4f, 5f]], [0, 1]);
+        Assert.Null(dense.Nonzeros(0.35));
+        Assert.NotNull(dense.Nonzeros(0.9));
+    }
+
+    [Theory]
+    [InlineData(16)]
+    [InlineData(1)]
+    public void Steps_on_batches_gathered_from_the_nonzeros_equal_steps_on_filled_batches_exactly(int batch)
+    {
+        // An epoch of batches (the last one short, one holding the dense sample and so taking the dense products) with the
+        // index gathered from the data set's nonzeros, against the same batches filled and searched: the same weights.
+        const int count = 57, width = 40;
+        var data = SparseSamples(count, width);
+        var order = Enumerable.Range(0, count).Select(i => (i * 17) % count).ToArray();
+        var model = Core.Sequential.create<float>(new Random(1), width, [LayerSpec.NewDense(64, Initializer.GlorotUniform, Initializer.Zeros), LayerSpec.NewActivation(ActivationFunction.ReLU), LayerSpec.NewDense(3, Initializer.GlorotUniform, Initializer.Zeros)]);
+        float[] Train(bool gather)
+        {
+            var copy = Core.Sequential.ofParameters<float>(width, model.Specs, Core.Sequential.parameters(model).ToDictionary(p => p.Item1, p => p.Item2.Value.Clone()));
+            var trainer = new FusedTrainer<float>(copy, LossFunction.SoftmaxCrossEntropy, OptimizerSpecModule.adam(0.01), null);
+            Assert.True(trainer.IndexesInputs);
+            var kernels = new FastKernels<float>(new SimdProvider(), "simd");
+            var sparseBatch = gather ? new SparseBatch<float>(data.Nonzeros(0.35)!) : null;
+            for (var first = 0; first < count; first += batch)
+            {
+                var rows = Math.Min(batch, count - first);
+                var outputs = new float[rows * 3];
+                if (sparseBatch is not null) (sparseBatch.Order, sparseBatch.First) = (order, first);
+                var start = first;
+                trainer.Step(kernels, rows, (xs, ys) =>
+                {
+                    // Features only when needed: for a batch of more than 35 % nonzeros, which takes the dense products.
+                    var nonzeros = data.Nonzeros(0.35)!;
+                    var batchNonzeros = order.AsSpan(start, rows).ToArray().Sum(i => nonzeros.Starts[i + 1] - nonzeros.Starts[i]);
+                    Assert.Equal(gather && batchNonzeros <= 0.35 * rows * width, xs.IsEmpty);
+                    data.Batch(order, start, rows, xs, ys);
+                }, 0.01, new Random(0), outputs, sparseBatch);
+            }
+
+            return Core.Sequential.parameters(copy).SelectMany(p => p.Item2.Value.AsColumnMajorArray()).ToArray();
+        }
+
+        Assert.Equal(Train(false), Train(true));
     }
 }

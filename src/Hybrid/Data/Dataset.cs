@@ -204,12 +204,14 @@ public sealed partial class Dataset
     /// <summary>
     /// Copies rows <paramref name="order"/>[start …]: features row-major (one sample after another, a plain copy each)
     /// into <paramref name="x"/>, targets column-major into <paramref name="y"/>, as the fused training step takes them.
+    /// An empty <paramref name="x"/> (the step gathered the batch's nonzeros instead) receives no features.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     internal void Batch(int[] order, int start, int size, Span<float> x, Span<float> y)
     {
-        for (var i = 0; i < size; i++)
-            features.AsSpan(order[start + i] * FeatureCount, FeatureCount).CopyTo(x.Slice(i * FeatureCount, FeatureCount));
+        if (!x.IsEmpty)
+            for (var i = 0; i < size; i++)
+                features.AsSpan(order[start + i] * FeatureCount, FeatureCount).CopyTo(x.Slice(i * FeatureCount, FeatureCount));
         Gather(targets, TargetCount, order, start, size, y);
     }
 
