@@ -68,6 +68,8 @@ static class BenchCommand
             accuracies.Add(accuracy);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"epoch {e,2}  train_loss {result.Loss:F4}  epoch_s {result.Seconds:F3}  test_acc {accuracy:F4}"));
+            // HYBRID_PROFILE: the fused step's phases over this epoch (Hybrid.Core's Profile), to standard error.
+            if (Core.Profile.enabled) Console.Error.WriteLine(Core.Profile.report());
         }
 
         var median = Recipe.Median(seconds);

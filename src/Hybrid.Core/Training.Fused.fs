@@ -188,6 +188,8 @@ type FusedTrainer<'T
         if not (FusedTrainer<'T>.Supports(model, objective)) then
             invalidOp "FusedTrainer: the model has a layer or loss the fused step does not support; use Training.step"
 
+        let whole = Profile.start ()
+        let mark = Profile.start ()
         let w = workspace kernels rows
 
         match w.X, w.Y with
@@ -209,6 +211,8 @@ type FusedTrainer<'T
                 ValueSome(struct (sk, index))
             | _ -> ValueNone
 
+        Profile.stop ProfilePhase.Gather mark
+
         // Forward: each layer reads the previous output (the batch for layer 0, as Xᵀ when that layer is dense).
         let input i =
             if i > 0 then w.Outputs[i - 1]
@@ -224,11 +228,21 @@ type FusedTrainer<'T
                 let k = paramIndex[i]
                 // out = input·Wᵀ + b; for layer 0 the input is stored as Xᵀ.
                 match sparse with
-                | ValueSome(struct (sk, index)) when i = 0 -> sk.SparseForward(index, n, values[k], values[k + 1], out)
+                | ValueSome(struct (sk, index)) when i = 0 ->
+                    let mark = Profile.start ()
+                    sk.SparseForward(index, n, values[k], values[k + 1], out)
+                    Profile.stop ProfilePhase.SparseForward mark
                 | _ ->
+                    let mark = Profile.start ()
                     kernels.Gemm((i = 0), true, rows, n, widths[i], 'T.One, input i, values[k], 'T.Zero, out)
+                    Profile.stop ProfilePhase.Product mark
+                    let mark = Profile.start ()
                     kernels.AddRowVector(rows, n, values[k + 1], out)
-            | LayerSpec.Activation _ -> kernels.Activate(rules[i], rows, n, input i, out)
+                    Profile.stop ProfilePhase.Bias mark
+            | LayerSpec.Activation _ ->
+                let mark = Profile.start ()
+                kernels.Activate(rules[i], rows, n, input i, out)
+                Profile.stop ProfilePhase.Activation mark
             | LayerSpec.Dropout rate ->
                 // The same draws, in the same order, as the graph's dropout (Layer.dropoutMask).
 
@@ -260,6 +274,8 @@ type FusedTrainer<'T
         let last = model.Specs.Length - 1
         let k = Array.last widths
 
+        let mark = Profile.start ()
+
         let loss =
             match w.Outputs[last], w.Y, w.Gradients[last] with
             | (:? HostBuffer<'T> as o), (:? HostBuffer<'T> as y), (:? HostBuffer<'T> as g) ->
@@ -267,12 +283,15 @@ type FusedTrainer<'T
             | _ -> invalidOp "FusedTrainer: the loss is computed on the host"
 
         w.Outputs[last].Download(outputs)
+        Profile.stop ProfilePhase.Loss mark
 
         if Double.IsFinite loss then
             steps <- steps + 1
 
             let update p =
+                let mark = Profile.start ()
                 kernels.Update(optimizer, lr, steps, values[p], grads[p], firsts[p], seconds[p])
+                Profile.stop ProfilePhase.Update mark
 
             // Without clipping, which needs every gradient first, a layer's parameters are updated as soon as its
             // gradients exist, while they and the weights are still in cache: the input gradient is taken first,
@@ -291,6 +310,8 @@ type FusedTrainer<'T
 
                     // dInput = G·W, dW = Gᵀ·input (out × in), db = column sums of G.
                     if needInput then
+                        let mark = Profile.start ()
+
                         kernels.Gemm(
                             false,
                             false,
@@ -304,12 +325,16 @@ type FusedTrainer<'T
                             w.Gradients[i - 1]
                         )
 
+                        Profile.stop ProfilePhase.InputGradient mark
+
                     // dW; with a sparse first layer and no clipping, the weights may be updated column by column
                     // as their gradients are made (the kernels say whether they can for this optimizer).
+                    let mark = Profile.start ()
+
                     let fused =
                         match sparse with
                         | ValueSome(struct (sk, index)) when i = 0 ->
-                            if
+                            let fused =
                                 early
                                 && sk.SparseWeightGradientAndUpdate(
                                     index,
@@ -323,16 +348,20 @@ type FusedTrainer<'T
                                     firsts[p],
                                     seconds[p]
                                 )
-                            then
-                                true
-                            else
+
+                            if not fused then
                                 sk.SparseWeightGradient(index, n, g, grads[p])
-                                false
+
+                            Profile.stop ProfilePhase.SparseWeightGradient mark
+                            fused
                         | _ ->
                             kernels.Gemm(true, (i = 0), n, widths[i], rows, 'T.One, g, input i, 'T.Zero, grads[p])
+                            Profile.stop ProfilePhase.WeightGradient mark
                             false
 
+                    let mark = Profile.start ()
                     kernels.ColumnSums(rows, n, g, grads[p + 1])
+                    Profile.stop ProfilePhase.BiasGradient mark
 
                     if early then
                         if not fused then
@@ -341,7 +370,9 @@ type FusedTrainer<'T
                         update (p + 1)
                 | LayerSpec.Activation _ ->
                     if needInput then
+                        let mark = Profile.start ()
                         kernels.ActivateBackward(rules[i], rows, n, input i, w.Outputs[i], g, w.Gradients[i - 1])
+                        Profile.stop ProfilePhase.ActivationBackward mark
                 | LayerSpec.Dropout _ ->
                     if needInput then
                         kernels.Multiply(rows * n, g, w.Masks[i], w.Gradients[i - 1])
@@ -378,4 +409,5 @@ type FusedTrainer<'T
                     update p
             | None -> ()
 
+        Profile.stop ProfilePhase.Step whole
         loss
