@@ -65,6 +65,25 @@ type IKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType a
     abstract ActivateBackward:
         rule: ActivationRule * m: int * n: int * x: Buffer<'T> * y: Buffer<'T> * dy: Buffer<'T> * dx: Buffer<'T> -> unit
 
+    /// AddRowVector(m, n, bias, c), then Activate(rule, m, n, c, y): a dense layer's bias and the activation after it,
+    /// the same numbers as the two calls, in one pass over C where the kernels can (an elementwise rule).
+    abstract AddRowVectorActivate:
+        m: int * n: int * bias: Buffer<'T> * c: Buffer<'T> * rule: ActivationRule * y: Buffer<'T> -> unit
+
+    /// ActivateBackward(rule, m, n, x, y, dy, dx), then ColumnSums(m, n, dx, into): an activation's backward pass and
+    /// the bias gradient of the dense layer before it, the same numbers as the two calls, in one pass where the
+    /// kernels can (an elementwise rule).
+    abstract ActivateBackwardColumnSums:
+        rule: ActivationRule *
+        m: int *
+        n: int *
+        x: Buffer<'T> *
+        y: Buffer<'T> *
+        dy: Buffer<'T> *
+        dx: Buffer<'T> *
+        into: Buffer<'T> ->
+            unit
+
     /// y = x ⊙ mask for the first count elements (dropout, forward and backward).
     abstract Multiply: count: int * x: Buffer<'T> * mask: Buffer<'T> * y: Buffer<'T> -> unit
 
@@ -161,6 +180,17 @@ type ManagedKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> Value
 
     interface IKernels<'T> with
         member _.Name = "managed"
+
+        member this.AddRowVectorActivate(m, n, bias, c, rule, y) =
+            let k = this :> IKernels<'T>
+            k.AddRowVector(m, n, bias, c)
+            k.Activate(rule, m, n, c, y)
+
+        member this.ActivateBackwardColumnSums(rule, m, n, x, y, dy, dx, into) =
+            let k = this :> IKernels<'T>
+            k.ActivateBackward(rule, m, n, x, y, dy, dx)
+            k.ColumnSums(m, n, dx, into)
+
         member _.Allocate length = HostBuffer(Array.zeroCreate length)
         member _.Wrap data = HostBuffer data
 

@@ -114,6 +114,32 @@ type FusedTrainer<'T
 
     let objectiveRule = LossFunction.rule objective
 
+    // A dense layer followed by an elementwise activation: its bias and the activation are one pass over its output
+    // (AddRowVectorActivate), and the activation's backward pass sums the dense layer's bias gradient as it goes
+    // (ActivateBackwardColumnSums). The same numbers as the separate kernels.
+    let activationAfter =
+        model.Specs
+        |> Array.mapi (fun i spec ->
+            match spec with
+            | LayerSpec.Dense _ when i + 1 < model.Specs.Length ->
+                match model.Specs[i + 1] with
+                | LayerSpec.Activation _ -> rules[i + 1].Elementwise
+                | _ -> false
+            | _ -> false)
+
+    // An activation after a dense layer that may run in place writes its output over the layer's, and its gradient over
+    // the gradient it is given: one buffer less of each to stream through memory (the backward pass reads the
+    // activation's output in place of its input, which the rule allows).
+    let inPlace =
+        model.Specs
+        |> Array.mapi (fun i spec ->
+            match spec with
+            | LayerSpec.Activation _ when i > 0 ->
+                match model.Specs[i - 1] with
+                | LayerSpec.Dense _ -> rules[i].InPlace
+                | _ -> false
+            | _ -> false)
+
     // The first layer's products take the sparse path for batches with at most this fraction of nonzero inputs
     // (MNIST: about a fifth), where it is several times faster than the dense products.
     let maxDensity = 0.35
@@ -127,6 +153,14 @@ type FusedTrainer<'T
         | _ ->
             let alloc n = kernels.Allocate(rows * n)
 
+            // Layer i's buffer is layer i − 1's where it runs in place (the unused one is dropped).
+            let shared (buffers: Buffer<'T>[]) =
+                for i in 1 .. buffers.Length - 1 do
+                    if inPlace[i] then
+                        buffers[i] <- buffers[i - 1]
+
+                buffers
+
             let w =
                 {
                     Rows = rows
@@ -137,8 +171,8 @@ type FusedTrainer<'T
                          else
                              alloc model.Inputs)
                     Y = alloc (Array.last widths)
-                    Outputs = widths[1..] |> Array.map alloc
-                    Gradients = widths[1..] |> Array.map alloc
+                    Outputs = shared (widths[1..] |> Array.map alloc)
+                    Gradients = shared (widths[1..] |> Array.map alloc)
                     Masks = widths[1..] |> Array.map alloc
                     Sparse =
                         match kernels with
@@ -237,12 +271,19 @@ type FusedTrainer<'T
                     kernels.Gemm((i = 0), true, rows, n, widths[i], 'T.One, input i, values[k], 'T.Zero, out)
                     Profile.stop ProfilePhase.Product mark
                     let mark = Profile.start ()
-                    kernels.AddRowVector(rows, n, values[k + 1], out)
-                    Profile.stop ProfilePhase.Bias mark
+
+                    if activationAfter[i] then
+                        kernels.AddRowVectorActivate(rows, n, values[k + 1], out, rules[i + 1], w.Outputs[i + 1])
+                        Profile.stop ProfilePhase.Activation mark
+                    else
+                        kernels.AddRowVector(rows, n, values[k + 1], out)
+                        Profile.stop ProfilePhase.Bias mark
             | LayerSpec.Activation _ ->
-                let mark = Profile.start ()
-                kernels.Activate(rules[i], rows, n, input i, out)
-                Profile.stop ProfilePhase.Activation mark
+                // Already made with the dense layer's bias, unless that layer took the sparse products.
+                if not (i > 0 && activationAfter[i - 1] && not (i = 1 && sparse.IsSome)) then
+                    let mark = Profile.start ()
+                    kernels.Activate(rules[i], rows, n, input i, out)
+                    Profile.stop ProfilePhase.Activation mark
             | LayerSpec.Dropout rate ->
                 // The same draws, in the same order, as the graph's dropout (Layer.dropoutMask).
 
@@ -359,9 +400,11 @@ type FusedTrainer<'T
                             Profile.stop ProfilePhase.WeightGradient mark
                             false
 
-                    let mark = Profile.start ()
-                    kernels.ColumnSums(rows, n, g, grads[p + 1])
-                    Profile.stop ProfilePhase.BiasGradient mark
+                    // The bias gradient; already summed by the activation after the layer, when there is one.
+                    if not activationAfter[i] then
+                        let mark = Profile.start ()
+                        kernels.ColumnSums(rows, n, g, grads[p + 1])
+                        Profile.stop ProfilePhase.BiasGradient mark
 
                     if early then
                         if not fused then
@@ -371,7 +414,21 @@ type FusedTrainer<'T
                 | LayerSpec.Activation _ ->
                     if needInput then
                         let mark = Profile.start ()
-                        kernels.ActivateBackward(rules[i], rows, n, input i, w.Outputs[i], g, w.Gradients[i - 1])
+
+                        if activationAfter[i - 1] then
+                            kernels.ActivateBackwardColumnSums(
+                                rules[i],
+                                rows,
+                                n,
+                                input i,
+                                w.Outputs[i],
+                                g,
+                                w.Gradients[i - 1],
+                                grads[paramIndex[i - 1] + 1]
+                            )
+                        else
+                            kernels.ActivateBackward(rules[i], rows, n, input i, w.Outputs[i], g, w.Gradients[i - 1])
+
                         Profile.stop ProfilePhase.ActivationBackward mark
                 | LayerSpec.Dropout _ ->
                     if needInput then

@@ -112,6 +112,76 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     public void ActivateBackward(ActivationRule rule, int m, int n, Core.Buffer<T> x, Core.Buffer<T> y, Core.Buffer<T> dy, Core.Buffer<T> dx) =>
         rule.Backward<T>(m, n, Host(x), Host(y), Host(dy), Host(dx));
 
+    /// <summary>
+    /// The columns of an m-row block that the fused passes below take at a time: about <see cref="FusedChunk"/> elements,
+    /// a few times L1 at most, so that the second of the two operations reads what the first wrote from cache.
+    /// </summary>
+    static int ChunkColumns(int m) => Math.Max(1, FusedChunk / Math.Max(1, m));
+
+    /// <summary>Elements per chunk of the fused passes (16 KiB of float).</summary>
+    const int FusedChunk = 4096;
+
+    /// <summary>The end of the chunk of columns from <paramref name="start"/>: a short remainder joins the chunk before
+    /// it, so that every call of the rule covers at least a whole chunk (or the whole block) and takes the same vector
+    /// paths as one call over the whole block.</summary>
+    static int ChunkEnd(int start, int chunk, int n) => n - start < 2 * chunk ? n : start + chunk;
+
+    /// <summary>Whether a rule may run on chunks of columns: elementwise, and not a graph activation (which records a
+    /// graph for every block shape it sees, so whole blocks suit it better).</summary>
+    static bool Chunked(ActivationRule rule) => rule.Elementwise && rule is not GraphActivationRule;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void AddRowVectorActivate(int m, int n, Core.Buffer<T> bias, Core.Buffer<T> c, ActivationRule rule, Core.Buffer<T> y)
+    {
+        if (!Chunked(rule))
+        {
+            AddRowVector(m, n, bias, c);
+            Activate(rule, m, n, c, y);
+            return;
+        }
+
+        // A few columns at a time: the bias added, then the activation over those columns while they are in cache
+        // (an elementwise rule computes each element alone, so the chunks give the numbers of one call).
+        var b = Host(bias);
+        var data = Host(c);
+        var ys = Host(y);
+        var chunk = ChunkColumns(m);
+        for (var start = 0; start < n;)
+        {
+            var end = ChunkEnd(start, chunk, n);
+            for (var j = start; j < end; j++) AddScalar(data.AsSpan(j * m, m), b[j]);
+            var count = (end - start) * m;
+            rule.Forward<T>(m, end - start, data.AsSpan(start * m, count), ys.AsSpan(start * m, count));
+            start = end;
+        }
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void ActivateBackwardColumnSums(
+        ActivationRule rule, int m, int n, Core.Buffer<T> x, Core.Buffer<T> y, Core.Buffer<T> dy, Core.Buffer<T> dx, Core.Buffer<T> into)
+    {
+        if (!Chunked(rule))
+        {
+            ActivateBackward(rule, m, n, x, y, dy, dx);
+            ColumnSums(m, n, dx, into);
+            return;
+        }
+
+        // As above: the gradient of a few columns, then their sums (ColumnSums's order) while they are in cache.
+        T[] xs = Host(x), ys = Host(y), dys = Host(dy), dxs = Host(dx), sums = Host(into);
+        var chunk = ChunkColumns(m);
+        for (var start = 0; start < n;)
+        {
+            var end = ChunkEnd(start, chunk, n);
+            var (from, count) = (start * m, (end - start) * m);
+            rule.Backward<T>(m, end - start, xs.AsSpan(from, count), ys.AsSpan(from, count), dys.AsSpan(from, count), dxs.AsSpan(from, count));
+            for (var j = start; j < end; j++) sums[j] = Sum(dxs.AsSpan(j * m, m));
+            start = end;
+        }
+    }
+
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Multiply(int count, Core.Buffer<T> x, Core.Buffer<T> mask, Core.Buffer<T> y)
