@@ -104,6 +104,17 @@ type IKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType a
         optimizer: OptimizerSpec * lr: float * n: int * p: Buffer<'T> * g: Buffer<'T> * m: Buffer<'T> * v: Buffer<'T> ->
             unit
 
+    /// Update, perhaps still running when this returns: the kernels may finish it alongside the calls that follow
+    /// (a worker thread on Adam's memory-bound loop while the caller does an activation's backward pass), until
+    /// FinishUpdates. The caller finishes before any matrix product, before reading or writing p, g, m or v, and before its
+    /// step returns. One at a time: another StartUpdate or Update finishes the one before.
+    abstract StartUpdate:
+        optimizer: OptimizerSpec * lr: float * n: int * p: Buffer<'T> * g: Buffer<'T> * m: Buffer<'T> * v: Buffer<'T> ->
+            unit
+
+    /// Waits for the update begun by StartUpdate, helping to finish it (nothing when none is running).
+    abstract FinishUpdates: unit -> unit
+
 /// An index of the nonzeros of a batch of inputs, made by an ISparseKernels provider for one batch size and
 /// refilled for every batch.
 [<AbstractClass>]
@@ -269,6 +280,11 @@ type ManagedKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> Value
 
             for i in 0 .. count - 1 do
                 x[i] <- c * x[i]
+
+        member this.StartUpdate(optimizer, lr, n, p, g, m, v) =
+            (this :> IKernels<'T>).Update(optimizer, lr, n, p, g, m, v)
+
+        member _.FinishUpdates() = ()
 
         member _.Update(optimizer, lr, n, p, g, m, v) =
             match optimizer with

@@ -334,6 +334,17 @@ type FusedTrainer<'T
                 kernels.Update(optimizer, lr, steps, values[p], grads[p], firsts[p], seconds[p])
                 Profile.stop ProfilePhase.Update mark
 
+            // An update that may run on beside the work that follows, up to the next product (FinishUpdates).
+            let startUpdate p =
+                let mark = Profile.start ()
+                kernels.StartUpdate(optimizer, lr, steps, values[p], grads[p], firsts[p], seconds[p])
+                Profile.stop ProfilePhase.Update mark
+
+            let finishUpdates () =
+                let mark = Profile.start ()
+                kernels.FinishUpdates()
+                Profile.stop ProfilePhase.Update mark
+
             // Without clipping, which needs every gradient first, a layer's parameters are updated as soon as its
             // gradients exist, while they and the weights are still in cache: the input gradient is taken first,
             // with the old weights, so the result is the same as updating after the whole backward pass.
@@ -344,6 +355,11 @@ type FusedTrainer<'T
                 let n = widths[i + 1]
                 let g = w.Gradients[i]
                 let needInput = i > 0
+
+                // Only an activation runs beside an update still in flight.
+                match model.Specs[i] with
+                | LayerSpec.Activation _ -> ()
+                | _ -> finishUpdates ()
 
                 match model.Specs[i] with
                 | LayerSpec.Dense _ ->
@@ -407,10 +423,13 @@ type FusedTrainer<'T
                         Profile.stop ProfilePhase.BiasGradient mark
 
                     if early then
-                        if not fused then
-                            update p
-
                         update (p + 1)
+
+                        // The weights' update overlaps the activation's backward pass before the next layer's products.
+                        if not fused then
+                            match model.Specs[max 0 (i - 1)] with
+                            | LayerSpec.Activation _ when i > 0 -> startUpdate p
+                            | _ -> update p
                 | LayerSpec.Activation _ ->
                     if needInput then
                         let mark = Profile.start ()
@@ -448,6 +467,8 @@ type FusedTrainer<'T
                     if early then
                         for k in 0 .. graphLayerGrads[i].Length - 1 do
                             update (paramIndex[i] + k)
+
+            finishUpdates ()
 
             match clipNorm with
             | Some maxNorm ->

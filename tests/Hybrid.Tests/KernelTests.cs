@@ -161,6 +161,43 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public void An_update_started_and_finished_later_equals_the_update_while_other_kernels_run_meanwhile(string provider)
+    {
+        // Two parameters large enough for a worker, updated one after the other (the second start finishes the first),
+        // with an activation's backward pass and a product in between, as the fused step does.
+        const int length = 300_007;
+        var adam = OptimizerSpecModule.adam(0.01);
+        float[][] Run(IKernels<float> k, bool started)
+        {
+            var ps = new[] { RandomArray(length, 3), RandomArray(length, 4) }.Select(a => new HostBuffer<float>(a)).ToArray();
+            var ms = ps.Select(_ => new HostBuffer<float>(new float[length])).ToArray();
+            var vs = ps.Select(_ => new HostBuffer<float>(new float[length])).ToArray();
+            var x = new HostBuffer<float>(RandomArray(64 * 64, 5));
+            var dx = new HostBuffer<float>(new float[64 * 64]);
+            var c = new HostBuffer<float>(new float[64 * 64]);
+            var relu = ActivationFunctionModule.rule(ActivationFunction.ReLU);
+            for (var step = 1; step <= 2; step++)
+                for (var i = 0; i < 2; i++)
+                {
+                    var g = new HostBuffer<float>(RandomArray(length, 10 * step + i));
+                    if (started) k.StartUpdate(adam, 0.01, step, ps[i], g, ms[i], vs[i]);
+                    else k.Update(adam, 0.01, step, ps[i], g, ms[i], vs[i]);
+                    k.ActivateBackward(relu, 64, 64, x, x, x, dx);
+                    k.Gemm(false, false, 64, 64, 64, 1f, x, dx, 0f, c);
+                }
+
+            k.FinishUpdates();
+            return ps.Select(p => p.Data).ToArray();
+        }
+
+        var expected = Run(Managed, false);
+        Assert.Equal(expected, Run(Fast(provider), true));
+        Assert.Equal(expected, Run(Fast(provider), false));
+        Assert.Equal(expected, Run(Managed, true));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public void Bias_column_sums_and_the_loss_agree_with_the_managed_kernels(string provider)
     {
         var fast = Fast(provider);
