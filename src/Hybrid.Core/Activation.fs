@@ -29,6 +29,13 @@ type ActivationRule() =
     /// <inheritdoc/>
     default _.Elementwise = true
 
+    /// True when the rule may run in place: Forward may write y over x, and Backward, handed y in place of x, gives the
+    /// same dx and may write it over dy (ReLU: x > 0 exactly where y > 0). The fused step then keeps one buffer for a
+    /// dense layer's output and the activation's, and one for their gradients: less memory to stream through.
+    abstract InPlace: bool
+    /// <inheritdoc/>
+    default _.InPlace = false
+
     /// <inheritdoc/>
     override r.ToString() = r.Name
 
@@ -158,6 +165,8 @@ module ActivationRules =
         inherit ActivationRule()
         /// <inheritdoc/>
         override _.Name = "relu"
+        /// <inheritdoc/>
+        override _.InPlace = true
 
         /// <inheritdoc/>
         [<OptimizedFromFirstCall>]
@@ -180,6 +189,8 @@ module ActivationRules =
         inherit ActivationRule()
         /// <inheritdoc/>
         override _.Name = $"leakyRelu {alpha}"
+        /// <inheritdoc/>
+        override _.InPlace = alpha >= 0.0 // y > 0 exactly where x > 0 (NaN stays NaN)
 
         /// <inheritdoc/>
         [<OptimizedFromFirstCall>]

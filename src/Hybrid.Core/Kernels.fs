@@ -65,6 +65,25 @@ type IKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType a
     abstract ActivateBackward:
         rule: ActivationRule * m: int * n: int * x: Buffer<'T> * y: Buffer<'T> * dy: Buffer<'T> * dx: Buffer<'T> -> unit
 
+    /// AddRowVector(m, n, bias, c), then Activate(rule, m, n, c, y): a dense layer's bias and the activation after it,
+    /// the same numbers as the two calls, in one pass over C where the kernels can (an elementwise rule).
+    abstract AddRowVectorActivate:
+        m: int * n: int * bias: Buffer<'T> * c: Buffer<'T> * rule: ActivationRule * y: Buffer<'T> -> unit
+
+    /// ActivateBackward(rule, m, n, x, y, dy, dx), then ColumnSums(m, n, dx, into): an activation's backward pass and
+    /// the bias gradient of the dense layer before it, the same numbers as the two calls, in one pass where the
+    /// kernels can (an elementwise rule).
+    abstract ActivateBackwardColumnSums:
+        rule: ActivationRule *
+        m: int *
+        n: int *
+        x: Buffer<'T> *
+        y: Buffer<'T> *
+        dy: Buffer<'T> *
+        dx: Buffer<'T> *
+        into: Buffer<'T> ->
+            unit
+
     /// y = x ⊙ mask for the first count elements (dropout, forward and backward).
     abstract Multiply: count: int * x: Buffer<'T> * mask: Buffer<'T> * y: Buffer<'T> -> unit
 
@@ -84,6 +103,17 @@ type IKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> ValueType a
     abstract Update:
         optimizer: OptimizerSpec * lr: float * n: int * p: Buffer<'T> * g: Buffer<'T> * m: Buffer<'T> * v: Buffer<'T> ->
             unit
+
+    /// Update, perhaps still running when this returns: the kernels may finish it alongside the calls that follow
+    /// (a worker thread on Adam's memory-bound loop while the caller does an activation's backward pass), until
+    /// FinishUpdates. The caller finishes before any matrix product, before reading or writing p, g, m or v, and before its
+    /// step returns. One at a time: another StartUpdate or Update finishes the one before.
+    abstract StartUpdate:
+        optimizer: OptimizerSpec * lr: float * n: int * p: Buffer<'T> * g: Buffer<'T> * m: Buffer<'T> * v: Buffer<'T> ->
+            unit
+
+    /// Waits for the update begun by StartUpdate, helping to finish it (nothing when none is running).
+    abstract FinishUpdates: unit -> unit
 
 /// An index of the nonzeros of a batch of inputs, made by an ISparseKernels provider for one batch size and
 /// refilled for every batch.
@@ -203,6 +233,17 @@ type ManagedKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> Value
 
     interface IKernels<'T> with
         member _.Name = "managed"
+
+        member this.AddRowVectorActivate(m, n, bias, c, rule, y) =
+            let k = this :> IKernels<'T>
+            k.AddRowVector(m, n, bias, c)
+            k.Activate(rule, m, n, c, y)
+
+        member this.ActivateBackwardColumnSums(rule, m, n, x, y, dy, dx, into) =
+            let k = this :> IKernels<'T>
+            k.ActivateBackward(rule, m, n, x, y, dy, dx)
+            k.ColumnSums(m, n, dx, into)
+
         member _.Allocate length = HostBuffer(Array.zeroCreate length)
         member _.Wrap data = HostBuffer data
 
@@ -281,6 +322,11 @@ type ManagedKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> Value
 
             for i in 0 .. count - 1 do
                 x[i] <- c * x[i]
+
+        member this.StartUpdate(optimizer, lr, n, p, g, m, v) =
+            (this :> IKernels<'T>).Update(optimizer, lr, n, p, g, m, v)
+
+        member _.FinishUpdates() = ()
 
         member _.Update(optimizer, lr, n, p, g, m, v) =
             match optimizer with

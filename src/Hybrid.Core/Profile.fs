@@ -3,114 +3,164 @@ namespace Hybrid.Core
 open System
 open System.Diagnostics
 open System.Runtime.InteropServices
-open System.Text
 
-/// Per-phase time of the fused training step (HYBRID_PROFILE=1): wall time and the process's CPU time (all threads)
-/// spent in each phase of each layer, summed over steps. Off, a phase costs one test of a static flag.
+/// The phases of a fused training step that Profile times.
+type ProfilePhase =
+    /// The batch's copy into the workspace (the caller's fill) and the sparse index of its nonzeros.
+    | Gather = 0
+    /// The first layer's sparse forward product (bias included).
+    | SparseForward = 1
+    /// Dense forward products (input·Wᵀ).
+    | Product = 2
+    /// The bias added to a dense layer's output.
+    | Bias = 3
+    /// Activation forward.
+    | Activation = 4
+    /// The loss and its gradient.
+    | Loss = 5
+    /// Input-gradient products (G·W).
+    | InputGradient = 6
+    /// Dense weight-gradient products (Gᵀ·input).
+    | WeightGradient = 7
+    /// The first layer's sparse weight gradient (with its fused optimizer update, when it has one).
+    | SparseWeightGradient = 8
+    /// Bias gradients (column sums).
+    | BiasGradient = 9
+    /// Activation backward.
+    | ActivationBackward = 10
+    /// Optimizer updates.
+    | Update = 11
+    /// The whole step.
+    | Step = 12
+
+/// Where a fused step spends its time, phase by phase, when the environment variable HYBRID_PROFILE is set (for
+/// `hybrid bench mlp`, which prints the figures after each epoch); when it is not, a phase costs one branch. Each
+/// phase adds its wall time, the calling thread's CPU time and the process's CPU time (every thread: the workers'
+/// share of a product, and their spinning) on Linux; elsewhere the CPU times read zero.
 [<RequireQualifiedAccess>]
 module Profile =
 
+    /// True when HYBRID_PROFILE is set (read once).
+    let enabled =
+        not (String.IsNullOrEmpty(Environment.GetEnvironmentVariable "HYBRID_PROFILE"))
+
     [<Struct; StructLayout(LayoutKind.Sequential)>]
-    type private TimeSpec =
+    type private Timespec =
         val mutable Seconds: int64
         val mutable Nanoseconds: int64
 
     [<DllImport("libc", EntryPoint = "clock_gettime")>]
-    extern int private clockGetTime(int clock, TimeSpec& time)
+    extern int private clockGettime(int clock, Timespec& spec)
 
-    /// True when HYBRID_PROFILE=1: the fused step then times its phases.
-    let enabled = Environment.GetEnvironmentVariable "HYBRID_PROFILE" = "1"
+    let private linux = OperatingSystem.IsLinux()
 
-    /// The phases a layer's step is cut into (layer i's phase k is slot i * Kinds + k; the batch's own phases use layer 0).
-    let kinds =
-        [|
-            "fill"
-            "index"
-            "forward"
-            "bias"
-            "loss"
-            "input-grad"
-            "weight-grad"
-            "column-sums"
-            "update"
-        |]
-
-    let private slots = 64 * kinds.Length
-    let private wall: int64[] = Array.zeroCreate slots
-    let private cpu: int64[] = Array.zeroCreate slots
-    let private calls: int64[] = Array.zeroCreate slots
-    let mutable private steps = 0L
-
-    // CLOCK_PROCESS_CPUTIME_ID (2) on Linux: every thread of the process, the worker threads included.
-    let private processCpu () =
-        if RuntimeInformation.IsOSPlatform OSPlatform.Linux then
-            let mutable t = TimeSpec()
-            clockGetTime (2, &t) |> ignore
-            t.Seconds * 1_000_000_000L + t.Nanoseconds
+    // Nanoseconds of CPU time on a Linux clock (2: the process's, 3: the calling thread's).
+    let private cpu clock =
+        if linux then
+            let mutable spec = Timespec()
+            clockGettime (clock, &spec) |> ignore
+            spec.Seconds * 1_000_000_000L + spec.Nanoseconds
         else
             0L
 
-    /// A phase's start: (wall ticks, process CPU nanoseconds); zeros when profiling is off.
+    let private count = 13
+    let private wall = Array.zeroCreate<int64> count
+    let private thread = Array.zeroCreate<int64> count
+    let private processCpu = Array.zeroCreate<int64> count
+    let private calls = Array.zeroCreate<int64> count
+
+    /// A phase's start: wall ticks, thread and process CPU nanoseconds.
+    [<Struct>]
+    type Mark =
+        {
+            Wall: int64
+            Thread: int64
+            Process: int64
+        }
+
+    /// The start of a phase (nothing read when profiling is off).
+    [<OptimizedFromFirstCall>]
     let start () =
         if enabled then
-            struct (Stopwatch.GetTimestamp(), processCpu ())
+            {
+                Wall = Stopwatch.GetTimestamp()
+                Thread = cpu 3
+                Process = cpu 2
+            }
         else
-            struct (0L, 0L)
+            Unchecked.defaultof<Mark>
 
-    /// Ends phase kind of layer since its start (does nothing when profiling is off).
-    let stop (layer: int) (kind: int) (struct (w0: int64, c0: int64)) =
+    /// Adds the time since mark to phase.
+    [<OptimizedFromFirstCall>]
+    let stop (phase: ProfilePhase) (mark: Mark) =
         if enabled then
-            let slot = (min layer 63) * kinds.Length + kind
-            wall[slot] <- wall[slot] + (Stopwatch.GetTimestamp() - w0)
-            cpu[slot] <- cpu[slot] + (processCpu () - c0)
-            calls[slot] <- calls[slot] + 1L
+            let i = int phase
+            wall[i] <- wall[i] + Stopwatch.GetTimestamp() - mark.Wall
+            thread[i] <- thread[i] + cpu 3 - mark.Thread
+            processCpu[i] <- processCpu[i] + cpu 2 - mark.Process
+            calls[i] <- calls[i] + 1L
 
-    /// Counts a step.
-    let step () =
-        if enabled then
-            steps <- steps + 1L
-
-    /// The phases timed since the last reset, one line each (layer, phase, calls, wall ms, CPU ms, share of wall), and clears them.
+    /// The figures since the last report, per step (ms: wall, this thread's CPU, the process's CPU), one line a phase,
+    /// and starts counting again. Empty when profiling is off or no step ran.
     let report () =
-        let text = StringBuilder()
-        let totalWall = Array.sum wall
+        let steps = calls[int ProfilePhase.Step]
 
-        text.AppendLine($"profile over {steps} steps: layer phase calls wall_ms cpu_ms wall_share")
-        |> ignore
+        if not enabled || steps = 0L then
+            ""
+        else
+            let per (x: int64) scale = float x / scale / float steps
+            let ticks = float Stopwatch.Frequency / 1000.0
+            let lines = Text.StringBuilder()
 
-        for slot in 0 .. slots - 1 do
-            if calls[slot] > 0L then
-                let ms (t: int64) =
-                    float t * 1000.0 / float Stopwatch.Frequency
+            lines.Append($"profile: {steps} steps; ms per step: wall, thread cpu, process cpu; calls per step")
+            |> ignore
 
-                let layer, kind = slot / kinds.Length, slot % kinds.Length
+            let mutable outside = struct (0.0, 0.0, 0.0)
 
-                text.AppendLine(
-                    String.Format(
-                        Globalization.CultureInfo.InvariantCulture,
-                        "  L{0} {1,-12} {2,7} {3,9:F1} {4,9:F1} {5,6:P1}",
-                        layer,
-                        kinds[kind],
-                        calls[slot],
-                        ms wall[slot],
-                        float cpu[slot] / 1e6,
-                        float wall[slot] / float (max 1L totalWall)
+            for i in 0 .. count - 1 do
+                if calls[i] > 0L then
+                    let phase = enum<ProfilePhase> i
+                    let w, t, p = per wall[i] ticks, per thread[i] 1e6, per processCpu[i] 1e6
+
+                    lines.Append(
+                        String.Format(
+                            Globalization.CultureInfo.InvariantCulture,
+                            "\n  {0,-21}{1,8:F3}{2,8:F3}{3,8:F3}{4,6:F1}",
+                            phase,
+                            w,
+                            t,
+                            p,
+                            float calls[i] / float steps
+                        )
                     )
+                    |> ignore
+
+                    match phase with
+                    | ProfilePhase.Product
+                    | ProfilePhase.InputGradient
+                    | ProfilePhase.WeightGradient
+                    | ProfilePhase.SparseForward
+                    | ProfilePhase.SparseWeightGradient
+                    | ProfilePhase.Step -> ()
+                    | _ ->
+                        let struct (a, b, c) = outside
+                        outside <- struct (a + w, b + t, c + p)
+
+            let struct (a, b, c) = outside
+
+            lines.Append(
+                String.Format(
+                    Globalization.CultureInfo.InvariantCulture,
+                    "\n  {0,-21}{1,8:F3}{2,8:F3}{3,8:F3}",
+                    "(outside products)",
+                    a,
+                    b,
+                    c
                 )
-                |> ignore
-
-        text.Append(
-            String.Format(
-                Globalization.CultureInfo.InvariantCulture,
-                "  total wall {0:F1} ms, cpu {1:F1} ms",
-                float totalWall * 1000.0 / float Stopwatch.Frequency,
-                float (Array.sum cpu) / 1e6
             )
-        )
-        |> ignore
+            |> ignore
 
-        Array.Clear wall
-        Array.Clear cpu
-        Array.Clear calls
-        steps <- 0L
-        text.ToString()
+            for a in [ wall; thread; processCpu; calls ] do
+                Array.Clear a
+
+            lines.ToString()

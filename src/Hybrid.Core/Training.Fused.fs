@@ -74,19 +74,6 @@ type FusedTrainer<'T
 
             start)
 
-    // The layer of each parameter (for HYBRID_PROFILE's per-layer times).
-    let layerOf =
-        Array.init parameters.Length (fun p ->
-            paramIndex
-            |> Array.mapi (fun i start -> i, start)
-            |> Array.filter (fun (i, start) ->
-                match model.Layers[i] with
-                | DenseLayer _
-                | GraphLayer _ -> start <= p
-                | _ -> false)
-            |> Array.last
-            |> fst)
-
     // Each user-defined graph layer's recorded graphs, replayed between the fused layers (GraphLayerRunner).
     let graphLayers =
         model.Layers
@@ -127,6 +114,32 @@ type FusedTrainer<'T
 
     let objectiveRule = LossFunction.rule objective
 
+    // A dense layer followed by an elementwise activation: its bias and the activation are one pass over its output
+    // (AddRowVectorActivate), and the activation's backward pass sums the dense layer's bias gradient as it goes
+    // (ActivateBackwardColumnSums). The same numbers as the separate kernels.
+    let activationAfter =
+        model.Specs
+        |> Array.mapi (fun i spec ->
+            match spec with
+            | LayerSpec.Dense _ when i + 1 < model.Specs.Length ->
+                match model.Specs[i + 1] with
+                | LayerSpec.Activation _ -> rules[i + 1].Elementwise
+                | _ -> false
+            | _ -> false)
+
+    // An activation after a dense layer that may run in place writes its output over the layer's, and its gradient over
+    // the gradient it is given: one buffer less of each to stream through memory (the backward pass reads the
+    // activation's output in place of its input, which the rule allows).
+    let inPlace =
+        model.Specs
+        |> Array.mapi (fun i spec ->
+            match spec with
+            | LayerSpec.Activation _ when i > 0 ->
+                match model.Specs[i - 1] with
+                | LayerSpec.Dense _ -> rules[i].InPlace
+                | _ -> false
+            | _ -> false)
+
     // The first layer's products take the sparse path for batches with at most this fraction of nonzero inputs
     // (MNIST: about a fifth), where it is several times faster than the dense products.
     let maxDensity = FusedTrainer<'T>.SparseDensity
@@ -140,6 +153,14 @@ type FusedTrainer<'T
         | _ ->
             let alloc n = kernels.Allocate(rows * n)
 
+            // Layer i's buffer is layer i − 1's where it runs in place (the unused one is dropped).
+            let shared (buffers: Buffer<'T>[]) =
+                for i in 1 .. buffers.Length - 1 do
+                    if inPlace[i] then
+                        buffers[i] <- buffers[i - 1]
+
+                buffers
+
             let w =
                 {
                     Rows = rows
@@ -150,8 +171,8 @@ type FusedTrainer<'T
                          else
                              alloc model.Inputs)
                     Y = alloc (Array.last widths)
-                    Outputs = widths[1..] |> Array.map alloc
-                    Gradients = widths[1..] |> Array.map alloc
+                    Outputs = shared (widths[1..] |> Array.map alloc)
+                    Gradients = shared (widths[1..] |> Array.map alloc)
                     Masks = widths[1..] |> Array.map alloc
                     Sparse =
                         match kernels with
@@ -223,9 +244,9 @@ type FusedTrainer<'T
         if not (FusedTrainer<'T>.Supports(model, objective)) then
             invalidOp "FusedTrainer: the model has a layer or loss the fused step does not support; use Training.step"
 
+        let whole = Profile.start ()
+        let mark = Profile.start ()
         let w = workspace kernels rows
-        Profile.step ()
-        let t = Profile.start ()
 
         // The batch's index gathered from the data set's nonzeros, when it has them and the batch is sparse enough
         // (the same test as Index's, so a batch that fails here would fail there: it takes the dense products).
@@ -237,9 +258,6 @@ type FusedTrainer<'T
                 ->
                 ValueSome(struct (sk, index))
             | _ -> ValueNone
-
-        Profile.stop 0 1 t
-        let t = Profile.start ()
 
         match w.X, w.Y with
         | (:? HostBuffer<'T> as x), (:? HostBuffer<'T> as y) ->
@@ -256,9 +274,6 @@ type FusedTrainer<'T
                         c.Data[j * rows + r] <- x.Data[r * model.Inputs + j]
             | _ -> invalidOp "FusedTrainer: batches are filled on the host"
 
-        Profile.stop 0 0 t
-        let t = Profile.start ()
-
         // A batch of mostly-zero inputs takes the first layer's sparse products (a value option: nothing allocated).
         let sparse =
             if gathered.IsSome || not (isNull batch) then
@@ -269,7 +284,7 @@ type FusedTrainer<'T
                     ValueSome(struct (sk, index))
                 | _ -> ValueNone
 
-        Profile.stop 0 1 t
+        Profile.stop ProfilePhase.Gather mark
 
         // Forward: each layer reads the previous output (the batch for layer 0, as Xᵀ when that layer is dense).
         let input i =
@@ -280,7 +295,6 @@ type FusedTrainer<'T
         for i in 0 .. model.Specs.Length - 1 do
             let n = widths[i + 1]
             let out = w.Outputs[i]
-            let t = Profile.start ()
 
             match model.Specs[i] with
             | LayerSpec.Dense _ ->
@@ -288,17 +302,27 @@ type FusedTrainer<'T
                 // out = input·Wᵀ + b; for layer 0 the input is stored as Xᵀ.
                 match sparse with
                 | ValueSome(struct (sk, index)) when i = 0 ->
+                    let mark = Profile.start ()
                     sk.SparseForward(index, n, values[k], values[k + 1], out)
-                    Profile.stop i 2 t
+                    Profile.stop ProfilePhase.SparseForward mark
                 | _ ->
+                    let mark = Profile.start ()
                     kernels.Gemm((i = 0), true, rows, n, widths[i], 'T.One, input i, values[k], 'T.Zero, out)
-                    Profile.stop i 2 t
-                    let t = Profile.start ()
-                    kernels.AddRowVector(rows, n, values[k + 1], out)
-                    Profile.stop i 3 t
+                    Profile.stop ProfilePhase.Product mark
+                    let mark = Profile.start ()
+
+                    if activationAfter[i] then
+                        kernels.AddRowVectorActivate(rows, n, values[k + 1], out, rules[i + 1], w.Outputs[i + 1])
+                        Profile.stop ProfilePhase.Activation mark
+                    else
+                        kernels.AddRowVector(rows, n, values[k + 1], out)
+                        Profile.stop ProfilePhase.Bias mark
             | LayerSpec.Activation _ ->
-                kernels.Activate(rules[i], rows, n, input i, out)
-                Profile.stop i 2 t
+                // Already made with the dense layer's bias, unless that layer took the sparse products.
+                if not (i > 0 && activationAfter[i - 1] && not (i = 1 && sparse.IsSome)) then
+                    let mark = Profile.start ()
+                    kernels.Activate(rules[i], rows, n, input i, out)
+                    Profile.stop ProfilePhase.Activation mark
             | LayerSpec.Dropout rate ->
                 // The same draws, in the same order, as the graph's dropout (Layer.dropoutMask).
 
@@ -329,7 +353,8 @@ type FusedTrainer<'T
 
         let last = model.Specs.Length - 1
         let k = Array.last widths
-        let t = Profile.start ()
+
+        let mark = Profile.start ()
 
         let loss =
             match w.Outputs[last], w.Y, w.Gradients[last] with
@@ -338,15 +363,26 @@ type FusedTrainer<'T
             | _ -> invalidOp "FusedTrainer: the loss is computed on the host"
 
         w.Outputs[last].Download(outputs)
-        Profile.stop last 4 t
+        Profile.stop ProfilePhase.Loss mark
 
         if Double.IsFinite loss then
             steps <- steps + 1
 
             let update p =
-                let t = Profile.start ()
+                let mark = Profile.start ()
                 kernels.Update(optimizer, lr, steps, values[p], grads[p], firsts[p], seconds[p])
-                Profile.stop layerOf[p] 8 t
+                Profile.stop ProfilePhase.Update mark
+
+            // An update that may run on beside the work that follows, up to the next product (FinishUpdates).
+            let startUpdate p =
+                let mark = Profile.start ()
+                kernels.StartUpdate(optimizer, lr, steps, values[p], grads[p], firsts[p], seconds[p])
+                Profile.stop ProfilePhase.Update mark
+
+            let finishUpdates () =
+                let mark = Profile.start ()
+                kernels.FinishUpdates()
+                Profile.stop ProfilePhase.Update mark
 
             // Without clipping, which needs every gradient first, a layer's parameters are updated as soon as its
             // gradients exist, while they and the weights are still in cache: the input gradient is taken first,
@@ -359,14 +395,19 @@ type FusedTrainer<'T
                 let g = w.Gradients[i]
                 let needInput = i > 0
 
+                // Only an activation runs beside an update still in flight.
+                match model.Specs[i] with
+                | LayerSpec.Activation _ -> ()
+                | _ -> finishUpdates ()
+
                 match model.Specs[i] with
                 | LayerSpec.Dense _ ->
                     let p = paramIndex[i]
 
                     // dInput = G·W, dW = Gᵀ·input (out × in), db = column sums of G.
-                    let t = Profile.start ()
-
                     if needInput then
+                        let mark = Profile.start ()
+
                         kernels.Gemm(
                             false,
                             false,
@@ -380,15 +421,16 @@ type FusedTrainer<'T
                             w.Gradients[i - 1]
                         )
 
-                    Profile.stop i 5 t
-                    let t = Profile.start ()
+                        Profile.stop ProfilePhase.InputGradient mark
 
                     // dW; with a sparse first layer and no clipping, the weights may be updated column by column
                     // as their gradients are made (the kernels say whether they can for this optimizer).
+                    let mark = Profile.start ()
+
                     let fused =
                         match sparse with
                         | ValueSome(struct (sk, index)) when i = 0 ->
-                            if
+                            let fused =
                                 early
                                 && sk.SparseWeightGradientAndUpdate(
                                     index,
@@ -402,30 +444,50 @@ type FusedTrainer<'T
                                     firsts[p],
                                     seconds[p]
                                 )
-                            then
-                                true
-                            else
+
+                            if not fused then
                                 sk.SparseWeightGradient(index, n, g, grads[p])
-                                false
+
+                            Profile.stop ProfilePhase.SparseWeightGradient mark
+                            fused
                         | _ ->
                             kernels.Gemm(true, (i = 0), n, widths[i], rows, 'T.One, g, input i, 'T.Zero, grads[p])
+                            Profile.stop ProfilePhase.WeightGradient mark
                             false
 
-                    Profile.stop i 6 t
-                    let t = Profile.start ()
-                    kernels.ColumnSums(rows, n, g, grads[p + 1])
-                    Profile.stop i 7 t
+                    // The bias gradient; already summed by the activation after the layer, when there is one.
+                    if not activationAfter[i] then
+                        let mark = Profile.start ()
+                        kernels.ColumnSums(rows, n, g, grads[p + 1])
+                        Profile.stop ProfilePhase.BiasGradient mark
 
                     if early then
-                        if not fused then
-                            update p
-
                         update (p + 1)
+
+                        // The weights' update overlaps the activation's backward pass before the next layer's products.
+                        if not fused then
+                            match model.Specs[max 0 (i - 1)] with
+                            | LayerSpec.Activation _ when i > 0 -> startUpdate p
+                            | _ -> update p
                 | LayerSpec.Activation _ ->
                     if needInput then
-                        let t = Profile.start ()
-                        kernels.ActivateBackward(rules[i], rows, n, input i, w.Outputs[i], g, w.Gradients[i - 1])
-                        Profile.stop i 5 t
+                        let mark = Profile.start ()
+
+                        if activationAfter[i - 1] then
+                            kernels.ActivateBackwardColumnSums(
+                                rules[i],
+                                rows,
+                                n,
+                                input i,
+                                w.Outputs[i],
+                                g,
+                                w.Gradients[i - 1],
+                                grads[paramIndex[i - 1] + 1]
+                            )
+                        else
+                            kernels.ActivateBackward(rules[i], rows, n, input i, w.Outputs[i], g, w.Gradients[i - 1])
+
+                        Profile.stop ProfilePhase.ActivationBackward mark
                 | LayerSpec.Dropout _ ->
                     if needInput then
                         kernels.Multiply(rows * n, g, w.Masks[i], w.Gradients[i - 1])
@@ -445,6 +507,8 @@ type FusedTrainer<'T
                         for k in 0 .. graphLayerGrads[i].Length - 1 do
                             update (paramIndex[i] + k)
 
+            finishUpdates ()
+
             match clipNorm with
             | Some maxNorm ->
                 let mutable total = 0.0
@@ -462,4 +526,5 @@ type FusedTrainer<'T
                     update p
             | None -> ()
 
+        Profile.stop ProfilePhase.Step whole
         loss

@@ -56,6 +56,88 @@ public class KernelTests
         }
     }
 
+    /// <summary>Block shapes for the fused passes: one chunk, several with a short remainder, one row, a softmax-wide block.</summary>
+    public static TheoryData<string, int, int> FusedShapes => new()
+    {
+        { "simd", 256, 64 }, { "openblas", 37, 300 }, { "simd", 1, 9000 }, { "openblas", 128, 513 }, { "simd", 5000, 3 },
+    };
+
+    static IEnumerable<ActivationRule> Rules() =>
+        Scalar.Select(s => ActivationFunctionModule.rule(s.Kind)).Append(ActivationFunctionModule.rule(ActivationFunction.Softmax));
+
+    [Theory]
+    [MemberData(nameof(FusedShapes))]
+    public void Bias_and_activation_in_one_pass_equal_the_two_kernels_bit_for_bit(string provider, int m, int n)
+    {
+        foreach (var kernels in new[] { Managed, Fast(provider) })
+        foreach (var rule in Rules())
+        foreach (var inPlace in rule.InPlace ? new[] { false, true } : [false])
+        {
+            var bias = new HostBuffer<float>(RandomArray(n, 5));
+            var expectedC = new HostBuffer<float>(RandomArray(m * n, 4));
+            var expectedY = new HostBuffer<float>(new float[m * n]);
+            kernels.AddRowVector(m, n, bias, expectedC);
+            kernels.Activate(rule, m, n, expectedC, expectedY);
+
+            var c = new HostBuffer<float>(RandomArray(m * n, 4));
+            var y = inPlace ? c : new HostBuffer<float>(Enumerable.Repeat(float.NaN, m * n).ToArray());
+            kernels.AddRowVectorActivate(m, n, bias, c, rule, y);
+
+            Assert.Equal(expectedY.Data, y.Data);
+            if (!inPlace) Assert.Equal(expectedC.Data, c.Data);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(FusedShapes))]
+    public void Activation_gradient_and_bias_gradient_in_one_pass_equal_the_two_kernels_bit_for_bit(string provider, int m, int n)
+    {
+        foreach (var kernels in new[] { Managed, Fast(provider) })
+        foreach (var rule in Rules())
+        {
+            var x = new HostBuffer<float>(RandomArray(m * n, 1));
+            var y = new HostBuffer<float>(new float[m * n]);
+            kernels.Activate(rule, m, n, x, y);
+            var expectedDx = new HostBuffer<float>(new float[m * n]);
+            var expectedSums = new HostBuffer<float>(new float[n]);
+            kernels.ActivateBackward(rule, m, n, x, y, new HostBuffer<float>(RandomArray(m * n, 2)), expectedDx);
+            kernels.ColumnSums(m, n, expectedDx, expectedSums);
+
+            // In place, a rule that allows it is handed its output for its input and writes over the gradient it is given.
+            var inPlace = rule.InPlace;
+            var dy = new HostBuffer<float>(RandomArray(m * n, 2));
+            var dx = inPlace ? dy : new HostBuffer<float>(Enumerable.Repeat(float.NaN, m * n).ToArray());
+            var sums = new HostBuffer<float>(Enumerable.Repeat(float.NaN, n).ToArray());
+            kernels.ActivateBackwardColumnSums(rule, m, n, inPlace ? y : x, y, dy, dx, sums);
+
+            Assert.Equal(expectedDx.Data, dx.Data);
+            Assert.Equal(expectedSums.Data, sums.Data);
+        }
+    }
+
+    [Fact]
+    public void Rules_that_run_in_place_give_the_same_gradient_from_their_output_as_from_their_input()
+    {
+        // Signed zeros, NaN and infinities as well as ordinary values: x > 0 exactly where f(x) > 0.
+        var x = RandomArray(1003, 8).Concat([0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, float.Epsilon, -float.Epsilon]).ToArray();
+        var dy = RandomArray(x.Length, 9);
+        foreach (var kind in new[] { ActivationFunction.ReLU, ActivationFunction.NewLeakyReLU(0.1), ActivationFunction.NewLeakyReLU(0.0) })
+        {
+            var rule = ActivationFunctionModule.rule(kind);
+            Assert.True(rule.InPlace);
+            var y = new float[x.Length];
+            rule.Forward<float>(x.Length, 1, x, y);
+            var fromInput = new float[x.Length];
+            var fromOutput = new float[x.Length];
+            rule.Backward<float>(x.Length, 1, x, y, dy, fromInput);
+            rule.Backward<float>(x.Length, 1, y, y, dy, fromOutput);
+            Assert.Equal(fromInput, fromOutput);
+        }
+
+        Assert.False(ActivationFunctionModule.rule(ActivationFunction.NewLeakyReLU(-0.5)).InPlace);
+        Assert.False(ActivationFunctionModule.rule(ActivationFunction.Tanh).InPlace);
+    }
+
     [Theory]
     [MemberData(nameof(Providers))]
     public void Vectorised_Adam_is_bit_identical_to_the_scalar_rule(string provider)
@@ -76,6 +158,43 @@ public class KernelTests
 
             Assert.Equal(Run(Managed), Run(Fast(provider)));
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public void An_update_started_and_finished_later_equals_the_update_while_other_kernels_run_meanwhile(string provider)
+    {
+        // Two parameters large enough for a worker, updated one after the other (the second start finishes the first),
+        // with an activation's backward pass and a product in between, as the fused step does.
+        const int length = 300_007;
+        var adam = OptimizerSpecModule.adam(0.01);
+        float[][] Run(IKernels<float> k, bool started)
+        {
+            var ps = new[] { RandomArray(length, 3), RandomArray(length, 4) }.Select(a => new HostBuffer<float>(a)).ToArray();
+            var ms = ps.Select(_ => new HostBuffer<float>(new float[length])).ToArray();
+            var vs = ps.Select(_ => new HostBuffer<float>(new float[length])).ToArray();
+            var x = new HostBuffer<float>(RandomArray(64 * 64, 5));
+            var dx = new HostBuffer<float>(new float[64 * 64]);
+            var c = new HostBuffer<float>(new float[64 * 64]);
+            var relu = ActivationFunctionModule.rule(ActivationFunction.ReLU);
+            for (var step = 1; step <= 2; step++)
+                for (var i = 0; i < 2; i++)
+                {
+                    var g = new HostBuffer<float>(RandomArray(length, 10 * step + i));
+                    if (started) k.StartUpdate(adam, 0.01, step, ps[i], g, ms[i], vs[i]);
+                    else k.Update(adam, 0.01, step, ps[i], g, ms[i], vs[i]);
+                    k.ActivateBackward(relu, 64, 64, x, x, x, dx);
+                    k.Gemm(false, false, 64, 64, 64, 1f, x, dx, 0f, c);
+                }
+
+            k.FinishUpdates();
+            return ps.Select(p => p.Data).ToArray();
+        }
+
+        var expected = Run(Managed, false);
+        Assert.Equal(expected, Run(Fast(provider), true));
+        Assert.Equal(expected, Run(Fast(provider), false));
+        Assert.Equal(expected, Run(Managed, true));
     }
 
     [Theory]

@@ -4,7 +4,8 @@ namespace Hybrid.LinearAlgebra;
 /// <summary>
 /// A fork-join over long-lived helper threads that allocates nothing per call (Parallel.For allocates its tasks
 /// and closures on every product, which a training step must not). Part 0 runs on the calling thread.
-/// One job at a time: a caller that finds the pool busy runs all parts itself.
+/// One job at a time: a caller that finds the pool busy runs all parts itself. A job may also be started on one helper
+/// and joined later (<see cref="TryStart"/>, <see cref="Join"/>), so that the caller does other work meanwhile.
 /// </summary>
 static class Workers
 {
@@ -12,6 +13,9 @@ static class Workers
     static Helper[] helpers = [];
     static Action<int>? job;
     static int pending;
+    // A job started by TryStart and not yet joined (its caller holds Gate, which Monitor would let it enter again).
+    static volatile bool started;
+    static int starter;
     static readonly ManualResetEventSlim Finished = new(false, spinCount: 2000);
 
     sealed class Helper
@@ -31,7 +35,7 @@ static class Workers
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     public static void Run(int parts, Action<int> body)
     {
-        if (parts <= 1 || !Monitor.TryEnter(Gate))
+        if (parts <= 1 || started || !Monitor.TryEnter(Gate))
         {
             for (var p = 0; p < parts; p++) body(p);
             return;
@@ -55,6 +59,42 @@ static class Workers
         finally
         {
             job = null;
+            Monitor.Exit(Gate);
+        }
+    }
+
+    /// <summary>
+    /// Starts body(1) on a helper and returns at once; the caller must <see cref="Join"/> it, from the same thread.
+    /// False, and nothing started, with one thread or when the pool is busy.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
+    public static bool TryStart(Action<int> body)
+    {
+        if (Providers.Threads < 2 || started || !Monitor.TryEnter(Gate)) return false;
+        Grow(1);
+        job = body;
+        Finished.Reset();
+        Volatile.Write(ref pending, 1);
+        starter = Environment.CurrentManagedThreadId;
+        started = true;
+        helpers[0].Part = 1;
+        helpers[0].Start.Set();
+        return true;
+    }
+
+    /// <summary>Waits for the job of <see cref="TryStart"/> to finish (nothing when none is running).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
+    public static void Join()
+    {
+        if (!started || starter != Environment.CurrentManagedThreadId) return;
+        try
+        {
+            Finished.Wait();
+        }
+        finally
+        {
+            job = null;
+            started = false;
             Monitor.Exit(Gate);
         }
     }
