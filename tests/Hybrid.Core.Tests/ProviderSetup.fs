@@ -1,4 +1,5 @@
-/// The core suite runs once per matrix provider: build/test.sh sets HYBRID_PROVIDER (managed, simd, openblas)
+/// The core suite runs once per matrix provider: build/test.sh sets HYBRID_PROVIDER (managed, simd, openblas; best
+/// also works)
 /// and the program's main switches MathNet's provider before any test runs.
 module Hybrid.Core.Tests.ProviderSetup
 
@@ -28,5 +29,16 @@ let tests =
                     Expect.isTrue
                         (provider :? ManagedLinearAlgebraProvider)
                         $"MathNet's managed provider, not {provider}"
-                | name -> Expect.equal Hybrid.Providers.Active (Hybrid.Providers.Parse name) $"the {name} provider")
+                | name ->
+                    // Best is a rule, not a provider: it resolves to OpenBLAS where that loads, else Simd, else Managed.
+                    let expected =
+                        match Hybrid.Providers.Parse name with
+                        | Hybrid.ProviderKind.Best when Hybrid.Providers.IsAvailable Hybrid.ProviderKind.OpenBlas ->
+                            Hybrid.ProviderKind.OpenBlas
+                        | Hybrid.ProviderKind.Best when Hybrid.Providers.IsAvailable Hybrid.ProviderKind.Simd ->
+                            Hybrid.ProviderKind.Simd
+                        | Hybrid.ProviderKind.Best -> Hybrid.ProviderKind.Managed
+                        | kind -> kind
+
+                    Expect.equal Hybrid.Providers.Active expected $"the {name} provider")
         ]
