@@ -35,17 +35,7 @@ sed -i -e 's/--seed "\$SEED"/--seed "${RUN_SEED:-$SEED}"/' \
        -e 's/^if \[\[ "\$ACC_RUNS" == 1 \]\]; then$/RUN_SEED=$SEED\n&/' "$harness"
 [ "$(grep -c 'RUN_SEED' "$harness")" = 3 ] || { echo "build/bench.sh: could not give the harness's rounds their seeds (has run_matrix.sh changed?)" >&2; exit 2; }
 export CASES="${CASES:-128 32;128 64;512,256 128;1024,1024 256;2048 512}"
-# The TorchSharp peer is built in a copy beside the harness; empty Directory.*.props keep the repository's central
-# package management out of its project. cp -p keeps the sources' times, so run.sh rebuilds only when they change.
-ts_cmd=""
-if [ "${TORCHSHARP:-1}" != 0 ] && [ -f "$peers/torchsharp/run.sh" ]; then
-  mkdir -p "$work/harness/torchsharp"
-  cp -p "$peers/torchsharp/"*.cs "$peers/torchsharp/"*.csproj "$peers/torchsharp/run.sh" "$work/harness/torchsharp/"
-  for f in Directory.Build.props Directory.Build.targets Directory.Packages.props; do
-    [ -f "$work/harness/torchsharp/$f" ] || echo '<Project />' > "$work/harness/torchsharp/$f"
-  done
-  ts_cmd="$PWD/$work/harness/torchsharp/run.sh"
-fi
+ts_cmd="$(torchsharp_peer "$work/harness")"
 if [ -n "${FROM:-}" ]; then
   # Only the tables again, from an earlier run's results.
   out="$(realpath "$FROM")"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Test accuracy over seeds: Hybrid and the two peers of ../shared/bench (PyTorch, NumPy) train one recipe once per
-# seed, and a table gives each one's mean, spread and range. One seed's final accuracy moves by a few tenths of a
-# point from seed to seed (and, for the same seed, between thread counts), so this is how to compare two
-# implementations of a recipe, or a recipe with a threshold. Timing is not the point: torch runs on one thread.
+# Test accuracy over seeds: Hybrid and the peers of ../shared/bench (PyTorch, NumPy, and TorchSharp unless
+# TORCHSHARP=0) train one recipe once per seed, and a table gives each one's mean, spread and range. One seed's final
+# accuracy moves by a few tenths of a point from seed to seed (and, for the same seed, between thread counts), so this
+# is how to compare two implementations of a recipe, or a recipe with a threshold. Timing is not the point: torch and
+# TorchSharp run on one thread.
 #
 # The README's main command itself (its recipe, validation split and wall time, one fresh process per seed) is measured
 # by build/main-job.sh.
@@ -16,6 +17,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 hidden="${HIDDEN:-128}" batch="${BATCH:-64}" epochs="${EPOCHS:-5}" seeds="${SEEDS:-1 2 3 4 5 6 7 8}"
 
 mkdir -p artifacts/bench
+ts_cmd="$(torchsharp_peer artifacts/bench/harness)"
 out="artifacts/bench/seeds-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
 recipe=(--hidden "$hidden" --batch "$batch" --epochs "$epochs" --opt adam)
 for seed in $seeds; do
@@ -23,6 +25,7 @@ for seed in $seeds; do
   { dotnet "$cli" bench mlp "${recipe[@]}" --seed "$seed" --threads 2 --tag hybrid 2>/dev/null | tail -n 1
     /usr/bin/python3 "$peers/numpy_mlp.py" "${recipe[@]}" --seed "$seed" --threads 2 --data "$data" --tag numpy 2>/dev/null | tail -n 1
     /usr/bin/python3 "$peers/torch_mlp.py" "${recipe[@]}" --seed "$seed" --threads 1 --data "$data" --tag pytorch 2>/dev/null | tail -n 1
+    [ -z "$ts_cmd" ] || "$ts_cmd" "${recipe[@]}" --seed "$seed" --threads 1 --data "$data" --tag torchsharp 2>/dev/null | tail -n 1
   } >>"$out"
 done
 
