@@ -1,6 +1,5 @@
-/// The core suite runs once per matrix provider: build/test.sh sets HYBRID_PROVIDER (managed, simd, openblas; best
-/// also works)
-/// and the program's main switches MathNet's provider before any test runs.
+/// The core suite runs once per matrix provider: build/test.sh sets HYBRID_PROVIDER (managed, simd, openblas; by hand,
+/// best too) and the program's main switches MathNet's provider before any test runs.
 module Hybrid.Core.Tests.ProviderSetup
 
 open System
