@@ -77,6 +77,12 @@ $$
 
 The first step is therefore about $\eta$ in every coordinate, whatever the gradient's scale.
 
+One departure from PyTorch: a parameter whose gradient stays zero, such as the weight of an input pixel that is
+blank in every recent batch, has its $m_t$ shrink by $\beta_1$ a step. After about 750 steps it falls below the
+smallest normal `float32` ($2^{-126}$). Processors handle such subnormal numbers some twenty times more slowly, so
+Hybrid stores them as zero, in every optimizer's buffers. The parameters do not change: a moment that small moves
+its weight by less than $10^{-30}$. On MNIST at batch 32, the flush made an epoch nearly twice as fast.
+
 ## AdamW
 
 L2 regularisation adds $\lambda \theta$ to the gradient; inside Adam, that term is then divided by

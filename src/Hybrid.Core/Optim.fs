@@ -166,7 +166,21 @@ module OptimizerSpec =
 /// The update rules of PyTorch 1.13's optimizers, element by element over flat storage:
 /// p the parameter, g its gradient, m and v the optimizer's buffers for it, n its step number
 /// (1 on its first step). Mutation is confined to these loops.
+///
+/// One departure from PyTorch: a buffer never keeps a subnormal number. A value that decays below the smallest normal
+/// number (float32: 2⁻¹²⁶ ≈ 1.2e-38) is stored as zero (see `flush`). A parameter whose gradient stays zero (an
+/// input pixel that is blank in every recent batch) has its moments decay geometrically, by β₁ = 0.9 a step for Adam's
+/// first moment. They would reach the subnormal range within about 750 steps and stay there for about 150 more. An
+/// arithmetic operation on a subnormal number takes a microcode assist on x86: a multiply over 100,000 of them took
+/// 22 times as long as over normal numbers here. On MNIST at batch 32, those assists made the third epoch 1.8 times as
+/// slow. The parameters do not change: a subnormal moment moves its parameter by less than 10⁻³⁰, far below the last
+/// bit of a weight.
 module internal Update =
+
+    /// x, or zero when x is subnormal (or zero): what the optimizers store in their buffers. The vectorised kernels
+    /// (FastKernels' AdamRule) make the same test, |x| < the smallest normal number, and give the same bits.
+    let inline flush<'T when 'T :> IFloatingPointIeee754<'T>> (x: 'T) =
+        if 'T.IsSubnormal x || 'T.IsZero x then 'T.Zero else x
 
     /// SGD: d = g + wd·p; with momentum b ← d on the first step, else μb + (1 − dampening)d,
     /// and d ← d + μb (Nesterov) or b; then p ← p − lr·d.
@@ -188,7 +202,7 @@ module internal Update =
             if s.Momentum <> 0.0 then
                 let kept = mu * m[i]
                 let added = damp * d
-                m[i] <- if n > 1 then kept + added else d
+                m[i] <- flush (if n > 1 then kept + added else d)
                 let ahead = mu * m[i]
                 d <- if s.Nesterov then d + ahead else m[i]
 
@@ -215,14 +229,14 @@ module internal Update =
             let kept = alpha * v[i]
             let added = rest * d
             let square = added * d
-            v[i] <- kept + square
+            v[i] <- flush (kept + square)
             let root = 'T.Sqrt(v[i])
             let avg = root + eps
             let scaled = d / avg
 
             if s.Momentum > 0.0 then
                 let previous = mu * m[i]
-                m[i] <- scaled + previous
+                m[i] <- flush (scaled + previous)
                 let change = lr * m[i]
                 p[i] <- p[i] - change
             else
@@ -260,11 +274,11 @@ module internal Update =
 
             let kept1 = b1 * m[i]
             let added1 = rest1 * d
-            m[i] <- kept1 + added1
+            m[i] <- flush (kept1 + added1)
             let kept2 = b2 * v[i]
             let added2 = rest2 * d
             let square = added2 * d
-            v[i] <- kept2 + square
+            v[i] <- flush (kept2 + square)
             let root = 'T.Sqrt(v[i])
             let corrected = root * inverseCorrection2
             let denominator = corrected + eps

@@ -54,6 +54,52 @@ let private sgd lr momentum dampening nesterov wd =
             WeightDecay = wd
         }
 
+/// PyTorch's float32 updates with IEEE gradual underflow, buffers and all (Update's rules without flush): the
+/// reference for what flushing subnormal buffer values changes.
+let private ieee (optimizer: OptimizerSpec) (n: int) (p: float32[]) (g: float32[]) (m: float32[]) (v: float32[]) =
+    for i in 0 .. p.Length - 1 do
+        match optimizer with
+        | Adam s ->
+            let b1, b2 = float32 s.Beta1, float32 s.Beta2
+            m[i] <- b1 * m[i] + (1.0f - b1) * g[i]
+            v[i] <- b2 * v[i] + (1.0f - b2) * g[i] * g[i]
+            let stepSize = float32 (s.LearningRate / (1.0 - s.Beta1 ** float n))
+            let inverseCorrection2 = float32 (1.0 / sqrt (1.0 - s.Beta2 ** float n))
+            p[i] <- p[i] - stepSize * (m[i] / (sqrt v[i] * inverseCorrection2 + float32 s.Eps))
+        | Sgd s ->
+            m[i] <-
+                if n > 1 then
+                    float32 s.Momentum * m[i] + float32 (1.0 - s.Dampening) * g[i]
+                else
+                    g[i]
+
+            p[i] <- p[i] - float32 s.LearningRate * m[i]
+        | RmsProp s ->
+            let alpha = float32 s.Alpha
+            v[i] <- alpha * v[i] + (1.0f - alpha) * g[i] * g[i]
+            let scaled = g[i] / (sqrt v[i] + float32 s.Eps)
+
+            if s.Momentum > 0.0 then
+                m[i] <- float32 s.Momentum * m[i] + scaled
+                p[i] <- p[i] - float32 s.LearningRate * m[i]
+            else
+                p[i] <- p[i] - float32 s.LearningRate * scaled
+
+/// The optimizers whose buffers decay: Adam, momentum, RMSProp with momentum.
+let private decaying =
+    [
+        OptimizerSpec.adam 0.001
+        OptimizerSpec.momentum 0.01 0.9
+        RmsProp
+            {
+                LearningRate = 0.001
+                Alpha = 0.99
+                Eps = 1e-8
+                Momentum = 0.9
+                WeightDecay = 0.0
+            }
+    ]
+
 [<Tests>]
 let tests =
     testList
@@ -167,6 +213,48 @@ let tests =
                         [| 0.9610550599547717; -1.7033626512055546; 0.47791141484691174 |]
                     ]
                     (run (OptimizerSpec.sgd 0.1) (Some 1.0)))
+
+            testPropertyWithConfig
+                { FsCheckConfig.defaultConfig with
+                    maxTest = 20
+                }
+                "buffers hold no subnormal number, and flushing them moves no parameter (float32)"
+                (fun (seed: int) ->
+                    // Parameters of a weight's size; gradients of ordinary size that stop for a while, as an input
+                    // pixel's do when it is blank in batch after batch: the moments decay through the subnormal range.
+                    let random = Random seed
+                    let count = 64
+
+                    let draw scale =
+                        Array.init count (fun _ -> float32 ((random.NextDouble() * 2.0 - 1.0) * scale))
+
+                    let p0 = draw 1.0 |> Array.map (fun x -> if abs x < 0.01f then 0.01f else x)
+                    let active = Array.init count (fun i -> i % 4 = 0)
+                    let subnormal (b: float32[]) = b |> Array.exists Single.IsSubnormal
+
+                    decaying
+                    |> List.forall (fun optimizer ->
+                        let p, m, v = Array.copy p0, Array.zeroCreate count, Array.zeroCreate count
+                        let rp, rm, rv = Array.copy p0, Array.zeroCreate count, Array.zeroCreate count
+                        let mutable held, reached = true, false
+
+                        for n in 1..1200 do
+                            // Steps 20 to 1,100 give three elements in four zero gradients.
+                            let g =
+                                draw 1e-3
+                                |> Array.mapi (fun i x -> if active[i] || n < 20 || n > 1100 then x else 0.0f)
+
+                            match optimizer with
+                            | Adam s -> Update.adam s s.LearningRate n p (Array.copy g) m v
+                            | Sgd s -> Update.sgd s s.LearningRate n p (Array.copy g) m
+                            | RmsProp s -> Update.rmsProp s s.LearningRate p (Array.copy g) m v
+
+                            ieee optimizer n rp g rm rv
+                            held <- held && p = rp && not (subnormal m) && not (subnormal v)
+                            // The reference's buffers must pass through the subnormal range, or this tests nothing.
+                            reached <- reached || subnormal rm || subnormal rv
+
+                        held && reached))
 
             testCase "clipping returns the norm and leaves small gradients alone" (fun () ->
                 let p = Graph.variable "p" (Tensor.ofRows<float> [| [| 3.0; 4.0 |] |])

@@ -162,6 +162,41 @@ public class KernelTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public void Vectorised_Adam_flushes_subnormal_moments_as_the_scalar_rule_does(string provider)
+    {
+        // Three elements in four lose their gradient after step 10, as a blank input pixel's do: their moments decay
+        // through the subnormal range (the first moment by 0.9 a step reaches it near step 750) and are stored as zero.
+        const int length = 1003;
+        var adam = OptimizerSpecModule.adam(0.001);
+        (float[] P, float[] M, float[] V) Run(IKernels<float> k)
+        {
+            var p = new HostBuffer<float>(RandomArray(length, 3));
+            var m = new HostBuffer<float>(new float[length]);
+            var v = new HostBuffer<float>(new float[length]);
+            for (var step = 1; step <= 900; step++)
+            {
+                var g = RandomArray(length, 10 + step);
+                for (var i = 0; i < length; i++)
+                    if (step > 10 && i % 4 != 0) g[i] = 0;
+                k.Update(adam, 0.001, step, p, new HostBuffer<float>(g), m, v);
+                Assert.DoesNotContain(m.Data, float.IsSubnormal);
+                Assert.DoesNotContain(v.Data, float.IsSubnormal);
+            }
+
+            return (p.Data, m.Data, v.Data);
+        }
+
+        var expected = Run(Managed);
+        var actual = Run(Fast(provider));
+        Assert.Equal(expected.P, actual.P);
+        Assert.Equal(expected.M, actual.M);
+        Assert.Equal(expected.V, actual.V);
+        // The moments of the elements without gradients decayed to zero on the way: the flush was exercised.
+        Assert.Equal(0f, expected.M[1]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public void An_update_started_and_finished_later_equals_the_update_while_other_kernels_run_meanwhile(string provider)
     {
         // Two parameters large enough for a worker, updated one after the other (the second start finishes the first),

@@ -323,9 +323,25 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     /// <summary>
     /// One step of Adam (and AdamW) with its constants worked out once (the bias corrections' powers), applied to any
     /// part of a parameter with Vector256, step for step the scalar rule's operations (see Optim.fs), so bit-identical.
+    /// As there, a moment that falls below the smallest normal number is stored as zero. A subnormal operand costs
+    /// every vector operation a microcode assist, and the moments of blank input pixels decay into that range.
     /// </summary>
     internal readonly struct AdamRule
     {
+        /// <summary>The smallest positive normal T (float: 2⁻¹²⁶): the moments' magnitudes below it are stored as zero.</summary>
+        static readonly T SmallestNormal = FindSmallestNormal();
+
+        static T FindSmallestNormal()
+        {
+            var x = T.Epsilon;
+            while (T.IsSubnormal(x)) x += x;
+            return x;
+        }
+
+        /// <summary>x, or zero where |x| is below the smallest normal number: Update.flush of Optim.fs.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static T Flush(T x) => T.Abs(x) < SmallestNormal ? T.Zero : x;
+
         readonly T b1, b2, eps, wd, rest1, rest2, stepSize, inverseCorrection2, shrink;
         readonly bool decoupled;
 
@@ -357,6 +373,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
                     fixed (T* pp = p, pg = g, pm = m, pv2 = v)
                     {
                         var vEps = Vector512.Create(eps);
+                        var tiny = Vector512.Create(SmallestNormal);
                         var w5 = Vector512<T>.Count;
                         for (; i <= p.Length - w5; i += w5)
                         {
@@ -374,6 +391,8 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
 
                             var mv = b1 * Vector512.Load(pm + i) + rest1 * d;
                             var vv = b2 * Vector512.Load(pv2 + i) + rest2 * d * d;
+                            mv = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(mv), tiny), Vector512<T>.Zero, mv);
+                            vv = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(vv), tiny), Vector512<T>.Zero, vv);
                             var denominator = Vector512.Sqrt(vv) * inverseCorrection2 + vEps;
                             pv -= stepSize * (mv / denominator);
                             mv.Store(pm + i);
@@ -391,6 +410,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
                     fixed (T* pp = p, pg = g, pm = m, pv2 = v)
                     {
                         var vEps = Vector256.Create(eps);
+                        var tiny = Vector256.Create(SmallestNormal);
                         for (; i <= p.Length - w; i += w)
                         {
                             var pv = Vector256.Load(pp + i);
@@ -407,6 +427,8 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
 
                             var mv = b1 * Vector256.Load(pm + i) + rest1 * d;
                             var vv = b2 * Vector256.Load(pv2 + i) + rest2 * d * d;
+                            mv = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(mv), tiny), Vector256<T>.Zero, mv);
+                            vv = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(vv), tiny), Vector256<T>.Zero, vv);
                             var denominator = Vector256.Sqrt(vv) * inverseCorrection2 + vEps;
                             pv -= stepSize * (mv / denominator);
                             mv.Store(pm + i);
@@ -430,8 +452,8 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
                     d = g[i] + wd * p[i];
                 }
 
-                m[i] = b1 * m[i] + rest1 * d;
-                v[i] = b2 * v[i] + rest2 * d * d;
+                m[i] = Flush(b1 * m[i] + rest1 * d);
+                v[i] = Flush(b2 * v[i] + rest2 * d * d);
                 p[i] -= stepSize * (m[i] / (T.Sqrt(v[i]) * inverseCorrection2 + eps));
             }
         }
