@@ -339,6 +339,49 @@ public class KernelTests
         Assert.Equal(expectedW, actualW);
     }
 
+    [Theory]
+    [InlineData(32, 784, 128)]
+    [InlineData(37, 100, 67)] // a width with a scalar tail (67 = 64 + 3)
+    [InlineData(5, 40, 4100)] // a block of one column (4,100 gradients are more than a block's 16 KB)
+    [InlineData(127, 300, 16)]
+    public void The_weight_gradient_by_rows_equals_the_one_by_columns_bit_for_bit(int rows, int columns, int n)
+    {
+        // Small batches scatter each row's nonzeros into dW; larger ones sum each column of the by-column lists. The
+        // same multiply-adds in the same order: the same bits, for the gradient and the fused update alike.
+        var sparse = new FastKernels<float>(new SimdProvider(), "simd");
+        var x = new HostBuffer<float>(SparseArray(rows, columns, 0.2, rows + columns));
+        var g = new HostBuffer<float>(RandomArray(rows * n, 5));
+        var adam = OptimizerSpecModule.adam(0.01);
+        (float[] Dw, float[] Fused, float[] W) Run(int scatterBelow)
+        {
+            FastKernels<float>.ScatterBelowOverride = scatterBelow;
+            try
+            {
+                var index = sparse.CreateIndex(rows, columns);
+                Assert.True(sparse.Index(index, rows, x, 0.35));
+                var dw = new HostBuffer<float>(Enumerable.Repeat(float.NaN, n * columns).ToArray());
+                sparse.SparseWeightGradient(index, n, g, dw);
+                var w = new HostBuffer<float>(RandomArray(n * columns, 3));
+                var m = new HostBuffer<float>(RandomArray(n * columns, 6));
+                var v = new HostBuffer<float>(RandomArray(n * columns, 7).Select(Math.Abs).ToArray());
+                var fused = new HostBuffer<float>(new float[n * columns]);
+                Assert.True(sparse.SparseWeightGradientAndUpdate(index, n, g, fused, adam, 0.01, 3, w, m, v));
+                return (dw.Data, fused.Data, w.Data);
+            }
+            finally
+            {
+                FastKernels<float>.ScatterBelowOverride = null;
+            }
+        }
+
+        var byColumns = Run(0);
+        var byRows = Run(int.MaxValue);
+        Assert.Equal(byColumns.Dw, byRows.Dw);
+        Assert.Equal(byColumns.Fused, byRows.Fused);
+        Assert.Equal(byColumns.W, byRows.W);
+        Assert.Contains(byRows.Dw, d => d != 0f);
+    }
+
     [Fact]
     public void A_dense_batch_is_refused_by_the_sparse_index_and_the_products_then_refuse_to_run()
     {
