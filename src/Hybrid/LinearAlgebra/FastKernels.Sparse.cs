@@ -522,8 +522,8 @@ public sealed partial class FastKernels<T>
     /// <summary>
     /// Part <paramref name="part"/> of the weight gradient by rows, for small batches: no by-column lists are needed
     /// (ByColumns, a counting sort over the batch's nonzeros, took 31 µs of a 32-row step here, a quarter of the time of
-    /// the sparse products; 784-128-10, median epochs of six runs taken by turns: b32 0.36–0.47 → 0.32–0.43 s, b64
-    /// 0.30–0.32 → 0.25–0.28 s).
+    /// the sparse products). 784-128-10, the median epochs of three runs each, taken by turns: b64 0.30–0.32 → 0.25–0.28
+    /// s; b32 0.36–0.42 → 0.32–0.43 s, from no change to a quarter faster.
     /// The part's columns of dW are made a block at a time: the block is cleared, then each row adds its nonzeros in
     /// the block, x · (its gradient row), in increasing row order. That is the order, and the operations, of
     /// GradientColumns's sums (Combine: a multiply-add per element over whole Vector256 lanes, a multiply and an add
