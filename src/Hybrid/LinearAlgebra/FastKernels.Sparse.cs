@@ -729,6 +729,10 @@ public sealed partial class FastKernels<T>
                 if (Vector512.IsHardwareAccelerated && width % (4 * x5) == 0 && rows >= 128)
                     for (; c + 3 < last; c += 4)
                     {
+                        // The next four columns' weights, moments and gradient asked for while these four are
+                        // summed, so that their update finds them in cache (see PrefetchUpdate).
+                        if (ix.Adam is not null && c + 7 < last)
+                            for (var k = c + 4; k < c + 8; k++) PrefetchUpdate(ix, k * n + j0, width);
                         for (var v = 0; v < width; v += 4 * x5)
                             FourRows(pd + c * n + j0 + v, n, pt + (long)j0 * rows + v, width, rowOf, values, columnStart + c);
                         for (var k = c; k < c + 4; k++) Update(ix, k * n + j0, width);
@@ -739,6 +743,31 @@ public sealed partial class FastKernels<T>
                     Combine(pd + c * n + j0, width, pt + (long)j0 * rows, width, rowOf, values, columnStart[c], columnStart[c + 1]);
                     Update(ix, c * n + j0, width);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Asks for the cache lines of the fused update's operands at [at, at + width) (weights, both moments, and the weight
+    /// gradient the sums will write): a slice's pieces of them lie n apart, too short a run for the hardware prefetcher,
+    /// and each update otherwise waits on memory. A hint only: every value is the same. Interleaved runs (3 epochs, 2
+    /// threads), SparseWeightGradient's median ms per step at 784-1024-1024-10 b256: 1.86 → 1.70, 0.93 by pairs (one
+    /// pair of five slower); about 2% of the epoch, which noise hides in the epoch times.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void PrefetchUpdate(NonzeroIndex ix, int at, int width)
+    {
+        if (!Sse.IsSupported) return;
+        var bytes = width * Unsafe.SizeOf<T>();
+        fixed (T* p = ix.Weights, m = ix.First, v = ix.Second, d = ix.Output)
+        {
+            byte* bp = (byte*)(p + at), bm = (byte*)(m + at), bv = (byte*)(v + at), bd = (byte*)(d + at);
+            for (var o = 0; o < bytes; o += 64)
+            {
+                Sse.Prefetch0(bp + o);
+                Sse.Prefetch0(bm + o);
+                Sse.Prefetch0(bv + o);
+                Sse.Prefetch0(bd + o);
             }
         }
     }
