@@ -94,6 +94,9 @@ cpu_field() { awk -F: -v name="$1" '{ k = $1; gsub(/[ \t]+$/, "", k) } k == name
 
 roofline="$(/usr/bin/python3 build/roofline.py "$out" "$data" --threads "${THREADS:-2}" --hybrid-cli "$cli")"
 
+# The section build/seeds.sh writes (RECORD=1), from its heading to the page's end, is kept as it is.
+kept="$(sed -n '/^## Accuracy over more seeds$/,$p' docs/benchmarks.md 2>/dev/null || true)"
+
 {
   # Front matter: the page's place in the docs site's menu.
   printf -- '---\ntitle: Benchmarks: the race\ncategory: Guides\ncategoryindex: 3\nindex: 3\n---\n'
@@ -106,6 +109,7 @@ roofline="$(/usr/bin/python3 build/roofline.py "$out" "$data" --threads "${THREA
   echo "Times are medians over the rounds; round r trains every peer with seed ${SEED:-0} + r, and the accuracy columns are"
   echo "the final test accuracy's mean over those seeds (one seed's accuracy moves by 0.1-0.3 points from seed to seed, in"
   echo "every peer). The ratio is Hybrid's time over the fastest peer's."
+  [ -z "$kept" ] || echo "The last section compares the accuracy over more seeds (build/seeds.sh)."
   echo
   echo "## Hybrid against the fastest peer"
   echo
@@ -121,5 +125,7 @@ roofline="$(/usr/bin/python3 build/roofline.py "$out" "$data" --threads "${THREA
   echo "## Every run"
   echo
   echo "$table"
-} > docs/benchmarks.md
+  [ -z "$kept" ] || printf '\n%s\n' "$kept"
+} > docs/benchmarks.md.tmp
+mv docs/benchmarks.md.tmp docs/benchmarks.md
 echo "wrote docs/benchmarks.md (from $out)"
