@@ -88,9 +88,7 @@ for (arch, batch, epochs) in sorted({k[:3] for k in runs}, key=lambda k: (k[2], 
 PY
 )"
 
-# cpu_field NAME: the first /proc/cpuinfo field NAME (exactly), or "?" where there is none. The model number and clock
-# tell machines apart that share a model name: OpenBLAS, for one, may not know a newer model and fall back to old kernels.
-cpu_field() { awk -F: -v name="$1" '{ k = $1; gsub(/[ \t]+$/, "", k) } k == name { v = $2; sub(/^ +/, "", v); print v; found = 1; exit } END { if (!found) print "?" }' /proc/cpuinfo; }
+. build/machine.sh
 
 roofline="$(/usr/bin/python3 build/roofline.py "$out" "$data" --threads "${THREADS:-2}" --hybrid-cli "$cli")"
 
@@ -102,7 +100,7 @@ kept="$(sed -n '/^## Accuracy over more seeds$/,$p' docs/benchmarks.md 2>/dev/nu
   printf -- '---\ntitle: Benchmarks: the race\ncategory: Guides\ncategoryindex: 3\nindex: 3\n---\n'
   echo "# Benchmarks"
   echo
-  echo "Written by \`build/bench.sh\` on $written, $(nproc) cores, $(cpu_field 'model name') (family $(cpu_field 'cpu family'), model $(cpu_field model), $(cpu_field 'cpu MHz' | cut -d. -f1) MHz)."
+  echo "Written by \`build/bench.sh\` on $written, $(nproc) cores, $(machine)."
   echo "Hybrid's provider: $(dotnet "$cli" providers --provider "${PROVIDER:-best}" | sed -n 's/^active *//p')."
   echo "Every peer trains the same 784-…-10 ReLU network (Glorot-uniform weights, zero biases, softmax cross-entropy,"
   echo "Adam, reshuffled each epoch) on the same MNIST files; epoch times count the training loop only."

@@ -39,9 +39,8 @@ else
   done
 fi
 
-# cpu_field NAME: the first /proc/cpuinfo field NAME, or "?" (as in build/bench.sh).
-cpu_field() { awk -F: -v name="$1" '{ k = $1; gsub(/[ \t]+$/, "", k) } k == name { v = $2; sub(/^ +/, "", v); print v; found = 1; exit } END { if (!found) print "?" }' /proc/cpuinfo; }
-/usr/bin/python3 - "$out" "${THRESHOLD:-}" "${RECORD:-}" "$(cpu_field 'model name') (family $(cpu_field 'cpu family'), model $(cpu_field model), $(cpu_field 'cpu MHz' | cut -d. -f1) MHz), $(nproc) cores" <<'PY'
+. build/machine.sh
+/usr/bin/python3 - "$out" "${THRESHOLD:-}" "${RECORD:-}" "$(machine), $(nproc) cores" <<'PY'
 import datetime, json, os, re, statistics, sys
 from collections import defaultdict
 path, threshold, record, cpu = sys.argv[1], (float(sys.argv[2]) if sys.argv[2] else None), sys.argv[3] == "1", sys.argv[4]
@@ -97,9 +96,8 @@ when = datetime.datetime.fromtimestamp(os.path.getmtime(path), datetime.timezone
 key = f"<!-- seeds: {arch} batch {batch} epochs {epochs} -->"
 block = f"{key}\n### {title}\n\nTaken on {when}, {cpu}.\n\n" + "\n".join(lines) + "\n<!-- /seeds -->"
 before, _, section = text.partition(heading)
-blocks = dict(re.findall(r"(<!-- seeds: .*? -->)\n(.*?\n<!-- /seeds -->)", section, re.S))
-intro = re.split(r"<!-- seeds: ", section, maxsplit=1)[0].rstrip("\n")
-blocks = {k: k + "\n" + v for k, v in blocks.items()}
+blocks = {k: b for b, k in re.findall(r"((<!-- seeds: .*? -->)\n.*?\n<!-- /seeds -->)", section, re.S)}
+intro = section.split("<!-- seeds: ", 1)[0].rstrip("\n")
 blocks[key] = block
 order = lambda k: (int(re.search(r"epochs (\d+)", k)[1]), re.search(r"seeds: (\S+)", k)[1], int(re.search(r"batch (\d+)", k)[1]))
 text = before + heading + intro + "\n\n" + "\n\n".join(blocks[k] for k in sorted(blocks, key=order)) + "\n"
