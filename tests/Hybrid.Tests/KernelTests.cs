@@ -342,6 +342,7 @@ public class KernelTests
     [Theory]
     [InlineData(32, 784, 128)]
     [InlineData(37, 100, 67)] // a width with a scalar tail (67 = 64 + 3)
+    [InlineData(37, 100, 100)] // 100 = 64 + 32 + 4: every loop of the by-column sums (eight vectors, four, scalars)
     [InlineData(5, 40, 4100)] // a block of one column (4,100 gradients are more than a block's 16 KB)
     [InlineData(127, 300, 16)]
     public void The_weight_gradient_by_rows_equals_the_one_by_columns_bit_for_bit(int rows, int columns, int n)

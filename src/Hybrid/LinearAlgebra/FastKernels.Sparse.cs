@@ -560,6 +560,8 @@ public sealed partial class FastKernels<T>
                     var g = pt + (long)r * n;
                     if (Vector512.IsHardwareAccelerated && n % (8 * Vector512<T>.Count) == 0)
                         ScatterWide(pd, n, g, columnOf, values, e, stop);
+                    else if (Vector256.IsHardwareAccelerated && n % (8 * Vector256<T>.Count) == 0)
+                        ScatterNarrow(pd, n, g, columnOf, values, e, stop);
                     else
                         for (; e < stop; e++) AddScaled(pd + (long)columnOf[e] * n, values[e], g, n);
                 }
@@ -595,6 +597,37 @@ public sealed partial class FastKernels<T>
                 Fma(x, g5, Vector512.Load(d + 5 * x5)).Store(d + 5 * x5);
                 Fma(x, g6, Vector512.Load(d + 6 * x5)).Store(d + 6 * x5);
                 Fma(x, g7, Vector512.Load(d + 7 * x5)).Store(d + 7 * x5);
+            }
+        }
+    }
+
+    /// <summary>
+    /// ScatterWide with Vector256, for a width that is a multiple of eight of them (AVX2): eight vectors of the row's
+    /// gradient stay in registers (ten of the sixteen in use), where AddScaled loads them again for every nonzero.
+    /// 784-128-10 on a Zen 3 (2 threads, 4 interleaved runs each), SparseWeightGradient's median ms per step: b32 0.126 →
+    /// 0.112, b64 0.184 → 0.155.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static unsafe void ScatterNarrow(T* pd, int n, T* g, int* columnOf, T* values, int start, int end)
+    {
+        var w = Vector256<T>.Count;
+        for (var j = 0; j < n; j += 8 * w)
+        {
+            var s = g + j;
+            Vector256<T> g0 = Vector256.Load(s), g1 = Vector256.Load(s + w), g2 = Vector256.Load(s + 2 * w), g3 = Vector256.Load(s + 3 * w);
+            Vector256<T> g4 = Vector256.Load(s + 4 * w), g5 = Vector256.Load(s + 5 * w), g6 = Vector256.Load(s + 6 * w), g7 = Vector256.Load(s + 7 * w);
+            for (var e = start; e < end; e++)
+            {
+                var x = Vector256.Create(values[e]);
+                var d = pd + (long)columnOf[e] * n + j;
+                Fma(x, g0, Vector256.Load(d)).Store(d);
+                Fma(x, g1, Vector256.Load(d + w)).Store(d + w);
+                Fma(x, g2, Vector256.Load(d + 2 * w)).Store(d + 2 * w);
+                Fma(x, g3, Vector256.Load(d + 3 * w)).Store(d + 3 * w);
+                Fma(x, g4, Vector256.Load(d + 4 * w)).Store(d + 4 * w);
+                Fma(x, g5, Vector256.Load(d + 5 * w)).Store(d + 5 * w);
+                Fma(x, g6, Vector256.Load(d + 6 * w)).Store(d + 6 * w);
+                Fma(x, g7, Vector256.Load(d + 7 * w)).Store(d + 7 * w);
             }
         }
     }
@@ -781,7 +814,10 @@ public sealed partial class FastKernels<T>
             adam.Apply(ix.Weights.AsSpan(at, width), ix.Output.AsSpan(at, width), ix.First.AsSpan(at, width), ix.Second.AsSpan(at, width));
     }
 
-    /// <summary>into[0..n) = Σₑ values[e] · source[which[e]·stride ..], for e in [start, end), eight vectors at a time.</summary>
+    /// <summary>
+    /// into[0..n) = Σₑ values[e] · source[which[e]·stride ..], for e in [start, end), eight vectors at a time, then four
+    /// (four chains of multiply-adds where one vector at a time has one, waiting on its last), then one.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static unsafe void Combine(T* into, int n, T* source, int stride, int* which, T* values, int start, int end)
     {
@@ -866,6 +902,25 @@ public sealed partial class FastKernels<T>
                 a5.Store(into + j + 5 * w);
                 a6.Store(into + j + 6 * w);
                 a7.Store(into + j + 7 * w);
+            }
+
+            for (; j <= n - 4 * w; j += 4 * w)
+            {
+                Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (var e = start; e < end; e++)
+                {
+                    var x = Vector256.Create(values[e]);
+                    var s = source + (long)which[e] * stride + j;
+                    a0 = Fma(x, Vector256.Load(s), a0);
+                    a1 = Fma(x, Vector256.Load(s + w), a1);
+                    a2 = Fma(x, Vector256.Load(s + 2 * w), a2);
+                    a3 = Fma(x, Vector256.Load(s + 3 * w), a3);
+                }
+
+                a0.Store(into + j);
+                a1.Store(into + j + w);
+                a2.Store(into + j + 2 * w);
+                a3.Store(into + j + 3 * w);
             }
 
             for (; j <= n - w; j += w)
