@@ -19,6 +19,8 @@
 #   build/bench.sh                 # ~10 minutes on 2 cores
 #   ROUNDS=1 ACC_RUNS=0 build/bench.sh
 #   FROM=artifacts/bench/matrix-….jsonl build/bench.sh   # rewrite the tables from an earlier run's results
+#   OTHER=1 build/bench.sh         # leave the page's race as it is: record this one in its section "Other machines",
+#                                  #   one block per processor kind (model name, family, model), replacing its last
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -92,7 +94,47 @@ PY
 
 roofline="$(/usr/bin/python3 build/roofline.py "$out" "$data" --threads "${THREADS:-2}" --hybrid-cli "$cli")"
 
-# The section build/seeds.sh writes (RECORD=1), from its heading to the page's end, is kept as it is.
+provider="$(dotnet "$cli" providers --provider "${PROVIDER:-best}" | sed -n 's/^active *//p')"
+
+if [ "${OTHER:-0}" = 1 ]; then
+  # This run as one block of the section "Other machines": the processor kind is its key, and a block of the same
+  # kind is replaced. The rest of the page stays as it is.
+  [ -f docs/benchmarks.md ] || { echo "build/bench.sh: OTHER=1 records into docs/benchmarks.md, and there is none: run build/bench.sh first" >&2; exit 2; }
+  KIND="$(cpu_field 'model name'), family $(cpu_field 'cpu family'), model $(cpu_field model)" \
+  TITLE="$(nproc) cores, $(machine)" WRITTEN="$written" PROVIDER_LINE="$provider" RATIOS="$ratios" ROOFLINE="$roofline" \
+    /usr/bin/python3 - docs/benchmarks.md <<'PY'
+import os, re, sys
+page = sys.argv[1]
+text = open(page).read()
+heading, seeds = "## Other machines", "## Accuracy over more seeds"
+env = os.environ
+key = f"<!-- machine: {env['KIND']} -->"
+block = (f"{key}\n### {env['TITLE']}\n\nWritten by `OTHER=1 build/bench.sh` on {env['WRITTEN']}. Hybrid's provider: "
+         f"{env['PROVIDER_LINE']}.\n\n{env['RATIOS']}\n\n{env['ROOFLINE']}\n<!-- /machine -->")
+intro = (f"{heading}\n\nThe same race on processors of other kinds, one block each: `OTHER=1 build/bench.sh` records or\n"
+         "replaces the block of the processor it runs on, and `build/bench.sh` keeps this section when it rewrites the page.")
+if heading in text:
+    before, _, rest = text.partition(heading)
+    section, mark, after = rest.partition(seeds)
+    after = mark + after
+else:
+    before, mark, after = text.partition(seeds)
+    after = mark + after
+    before, section = before.rstrip("\n") + "\n\n", ""
+blocks = dict((k, b) for b, k in re.findall(r"((<!-- machine: .*? -->)\n.*?\n<!-- /machine -->)", section, re.S))
+blocks[key] = block
+out = before + intro + "\n\n" + "\n\n".join(blocks[k] for k in sorted(blocks)) + "\n" + ("\n" + after if after else "")
+with open(page + ".tmp", "w") as f:
+    f.write(out)
+os.replace(page + ".tmp", page)
+PY
+  echo "recorded in docs/benchmarks.md, section Other machines (from $out)"
+  exit 0
+fi
+
+# The sections kept as they are: "Other machines" (OTHER=1, above) up to the next section, and the one build/seeds.sh
+# writes (RECORD=1), from its heading to the page's end.
+others="$(sed -n '/^## Other machines$/,/^## Accuracy over more seeds$/p' docs/benchmarks.md 2>/dev/null | sed '${/^## Accuracy over more seeds$/d}' || true)"
 kept="$(sed -n '/^## Accuracy over more seeds$/,$p' docs/benchmarks.md 2>/dev/null || true)"
 
 {
@@ -101,12 +143,13 @@ kept="$(sed -n '/^## Accuracy over more seeds$/,$p' docs/benchmarks.md 2>/dev/nu
   echo "# Benchmarks"
   echo
   echo "Written by \`build/bench.sh\` on $written, $(nproc) cores, $(machine)."
-  echo "Hybrid's provider: $(dotnet "$cli" providers --provider "${PROVIDER:-best}" | sed -n 's/^active *//p')."
+  echo "Hybrid's provider: $provider."
   echo "Every peer trains the same 784-…-10 ReLU network (Glorot-uniform weights, zero biases, softmax cross-entropy,"
   echo "Adam, reshuffled each epoch) on the same MNIST files; epoch times count the training loop only."
   echo "Times are medians over the rounds; round r trains every peer with seed ${SEED:-0} + r, and the accuracy columns are"
   echo "the final test accuracy's mean over those seeds (one seed's accuracy moves by 0.1-0.3 points from seed to seed, in"
   echo "every peer). The ratio is Hybrid's time over the fastest peer's."
+  [ -z "$others" ] || echo "The section \"Other machines\" holds the same race on processors of other kinds."
   [ -z "$kept" ] || echo "The last section compares the accuracy over more seeds (build/seeds.sh)."
   echo
   echo "## Hybrid against the fastest peer"
@@ -123,6 +166,7 @@ kept="$(sed -n '/^## Accuracy over more seeds$/,$p' docs/benchmarks.md 2>/dev/nu
   echo "## Every run"
   echo
   echo "$table"
+  [ -z "$others" ] || printf '\n%s\n' "$others"
   [ -z "$kept" ] || printf '\n%s\n' "$kept"
 } > docs/benchmarks.md.tmp
 mv docs/benchmarks.md.tmp docs/benchmarks.md
