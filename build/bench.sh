@@ -20,10 +20,16 @@
 #   ROUNDS=1 ACC_RUNS=0 build/bench.sh
 #   FROM=artifacts/bench/matrix-….jsonl build/bench.sh   # rewrite the tables from an earlier run's results
 #   OTHER=1 build/bench.sh         # leave the page's race as it is: record this one in its section "Other machines",
-#                                  #   one block per processor kind (model name, family, model), replacing its last
+#                                  #   one block per processor kind (model name, family, model), in place of that
+#                                  #   kind's earlier block
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# Checked before the race: OTHER=1 adds to a page a full run wrote.
+if [ "${OTHER:-0}" = 1 ] && [ ! -f docs/benchmarks.md ]; then
+  echo "build/bench.sh: OTHER=1 records into docs/benchmarks.md, and there is none: run build/bench.sh first" >&2
+  exit 2
+fi
 
 . build/peers.sh build/bench.sh run_matrix.sh
 
@@ -99,7 +105,6 @@ provider="$(dotnet "$cli" providers --provider "${PROVIDER:-best}" | sed -n 's/^
 if [ "${OTHER:-0}" = 1 ]; then
   # This run as one block of the section "Other machines": the processor kind is its key, and a block of the same
   # kind is replaced. The rest of the page stays as it is.
-  [ -f docs/benchmarks.md ] || { echo "build/bench.sh: OTHER=1 records into docs/benchmarks.md, and there is none: run build/bench.sh first" >&2; exit 2; }
   KIND="$(cpu_field 'model name'), family $(cpu_field 'cpu family'), model $(cpu_field model)" \
   TITLE="$(nproc) cores, $(machine)" WRITTEN="$written" PROVIDER_LINE="$provider" RATIOS="$ratios" ROOFLINE="$roofline" \
     /usr/bin/python3 - docs/benchmarks.md <<'PY'
