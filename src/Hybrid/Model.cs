@@ -248,6 +248,7 @@ public sealed class Model
             ? new SparseBatch<float>(nonzeros)
             : null;
         if (fused is not null && !StepCompiled) StepCompiled = CompileStep(train, batchSize, filler, outputs, sparse);
+        var units = AccuracyUnits(train);
         for (var e = 0; e < epochs && !stopped; e++)
         {
             var start = cancellationToken.CanBeCanceled ? Snapshot() : null;
@@ -256,7 +257,7 @@ public sealed class Model
             var order = Dataset.Permutation(train.Count, shuffling);
             var clock = Stopwatch.StartNew();
             double lossSum = 0;
-            var correct = 0;
+            long correct = 0;
             var seen = 0;
             for (var b = 0; b < batches; b++)
             {
@@ -274,13 +275,14 @@ public sealed class Model
                     filler.Next(order, first, epoch);
                     if (sparse is not null) (sparse.Order, sparse.First) = (order, first);
                     loss = fused.Step(Providers.Kernels<float>(), size, filler.Fill, lr, dropout, outputs.AsSpan(0, size * Outputs), sparse);
-                    if (double.IsFinite(loss)) correct += CountCorrect(outputs, size, train, order, first);
+                    if (double.IsFinite(loss))
+                        correct += units == 1 ? CountCorrect(outputs, size, train, order, first) : units > 1 ? CountCorrectLabels(outputs, size, train, order, first) : 0;
                 }
                 else
                 {
                     var (x, y) = augmenter?.Batch(train, order, first, size, epoch) ?? train.Batch(order, first, size);
                     (loss, var output) = Step(x, y, lr);
-                    if (double.IsFinite(loss)) correct += Correct(output, y);
+                    if (double.IsFinite(loss)) correct += units == 1 ? Correct(output, y) : units > 1 ? CorrectLabels(output, y) : 0;
                 }
 
                 divergence.Loss(epoch, b + 1, loss, size, results);
@@ -291,7 +293,7 @@ public sealed class Model
                     var elapsed = clock.Elapsed;
                     var rate = seen / Math.Max(elapsed.TotalSeconds, 1e-9);
                     progress.Report(new TrainingProgress(e + 1, epochs, b + 1, batches, lossSum / seen,
-                        Classifies ? (double)correct / seen : double.NaN, rate, elapsed,
+                        Accuracy(correct, seen, units), rate, elapsed,
                         TimeSpan.FromSeconds((train.Count - seen) / rate)));
                 }
             }
@@ -299,7 +301,7 @@ public sealed class Model
             Divergence.Weights(Parameters, epoch, batches, lossSum / seen, results);
             var seconds = clock.Elapsed.TotalSeconds;
             var checkedOn = validation is null ? null : Evaluate(validation);
-            var result = new EpochResult(epoch, lossSum / seen, Classifies ? (double)correct / seen : double.NaN,
+            var result = new EpochResult(epoch, lossSum / seen, Accuracy(correct, seen, units),
                 checkedOn?.Loss, checkedOn?.Accuracy, lr, seconds);
             results.Add(result);
             history.Add(result);
@@ -441,6 +443,51 @@ public sealed class Model
         return correct;
     }
 
+    /// <summary>Correct labels in a fused step's outputs (column-major, rows × Outputs) against the samples' targets (MultiLabel).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
+    int CountCorrectLabels(float[] outputs, int rows, Dataset data, int[] order, int start)
+    {
+        var threshold = LabelThreshold;
+        var correct = 0;
+        for (var i = 0; i < rows; i++)
+        {
+            var target = data.TargetRow(order[start + i]);
+            for (var j = 0; j < Outputs; j++)
+                if (outputs[j * rows + i] > threshold == target[j] > 0.5f) correct++;
+        }
+
+        return correct;
+    }
+
+    /// <summary>Correct labels in a batch of outputs against its targets (MultiLabel).</summary>
+    int CorrectLabels(Matrix<float> output, Matrix<float> target)
+    {
+        var threshold = LabelThreshold;
+        var correct = 0;
+        for (var j = 0; j < output.ColumnCount; j++)
+        for (var i = 0; i < output.RowCount; i++)
+            if (output[i, j] > threshold == target[i, j] > 0.5f) correct++;
+        return correct;
+    }
+
+    /// <summary>Where an output stands for a positive label or class: above 0 for a logit (σ(z) &gt; 0.5), else above 0.5.</summary>
+    float LabelThreshold => Loss.Function.IsBinaryCrossEntropyWithLogits ? 0f : 0.5f;
+
+    /// <summary>
+    /// True when the outputs are independent binary labels: several of them under binary cross-entropy (a sigmoid or
+    /// a logit per label). Without class labels in the data, accuracy is then the fraction of all labels predicted right
+    /// (Keras's binary accuracy, scikit-learn's hamming score): an output above LabelThreshold against a target above 0.5.
+    /// </summary>
+    bool MultiLabel => Outputs > 1 && (Loss.Function.IsBinaryCrossEntropy || Loss.Function.IsBinaryCrossEntropyWithLogits);
+
+    /// <summary>
+    /// What a correct prediction on <paramref name="data"/> counts: 1 for a sample's class (outputs that stand for classes,
+    /// or data with class labels), Outputs for each of a multi-label sample's labels, 0 where accuracy is undefined (NaN).
+    /// </summary>
+    int AccuracyUnits(Dataset data) => Classifies || data.Labels is not null ? 1 : MultiLabel ? Outputs : 0;
+
+    static double Accuracy(long correct, int samples, int units) => units == 0 ? double.NaN : (double)correct / ((long)samples * units);
+
     /// <summary>True when outputs are classes: one-hot targets (several outputs), or one output read as a probability.</summary>
     bool Classifies
     {
@@ -455,7 +502,7 @@ public sealed class Model
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     int ClassAt(float[] columns, int rows, int i)
     {
-        if (Outputs == 1) return columns[i] > (Loss.Function.IsBinaryCrossEntropyWithLogits ? 0f : 0.5f) ? 1 : 0;
+        if (Outputs == 1) return columns[i] > LabelThreshold ? 1 : 0;
         var best = 0;
         for (var j = 1; j < Outputs; j++)
             if (columns[j * rows + i] > columns[best * rows + i]) best = j;
@@ -483,7 +530,9 @@ public sealed class Model
     /// each class's precision, recall, F1 and support with their macro and weighted averages
     /// (<see cref="Evaluation.PerClass"/>, as scikit-learn's <c>classification_report</c>). The predicted class is the
     /// largest output, or for one output (a binary model) whether it is above 0 (a logit) or 0.5 (a probability);
-    /// with labels, accuracy is the fraction of labels predicted whatever the loss. Dropout is off.
+    /// with labels, accuracy is the fraction of labels predicted whatever the loss. Without labels, several outputs under
+    /// binary cross-entropy are independent labels, and accuracy is the fraction of all of them predicted right (an output
+    /// above 0 or 0.5 against a target above 0.5; Keras's binary accuracy). Dropout is off.
     /// </summary>
     /// <param name="data">Samples to evaluate.</param>
     /// <param name="batchSize">
@@ -503,8 +552,9 @@ public sealed class Model
         var order = Enumerable.Range(0, data.Count).ToArray();
         var classes = data.Labels is null ? 0 : Math.Max(Outputs, 2);
         var confusion = data.Labels is null ? null : new int[classes, classes];
+        var units = AccuracyUnits(data);
         double lossSum = 0;
-        var correct = 0;
+        long correct = 0;
         for (var start = 0; start < data.Count; start += batchSize)
         {
             var size = Math.Min(batchSize, data.Count - start);
@@ -512,6 +562,12 @@ public sealed class Model
             var output = CoreModel.evaluate(core, x);
             var loss = LossFunctionModule.graph(Loss.Function, Graph.constant(output), Graph.constant(y)).Value[0, 0];
             lossSum += loss * size;
+            if (units > 1)
+            {
+                correct += CorrectLabels(output, y);
+                continue;
+            }
+
             var predicted = Classes(output);
             var actual = Classes(y);
             for (var i = 0; i < size; i++)
@@ -522,8 +578,9 @@ public sealed class Model
         }
 
         // With class labels, accuracy is the fraction of labels predicted, whatever the loss (a sigmoid per class under
-        // binary cross-entropy too); without, it is defined only where outputs stand for classes.
-        return new Evaluation(lossSum / data.Count, Classifies || confusion is not null ? (double)correct / data.Count : double.NaN, confusion, data.Count);
+        // binary cross-entropy too); without, it is defined where outputs stand for classes, and for multi-label outputs
+        // it is the fraction of all labels predicted right.
+        return new Evaluation(lossSum / data.Count, Accuracy(correct, data.Count, units), confusion, data.Count);
     }
 
     /// <summary>Predictions for samples given one per row: probabilities (for the cross-entropy losses) and classes. Dropout is off.</summary>

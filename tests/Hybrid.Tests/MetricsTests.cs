@@ -139,4 +139,54 @@ public class MetricsTests
         Assert.Equal(classes.Zip(data.Labels!).Count(p => p.First == p.Second) / 200.0, e.Accuracy);
         Assert.False(double.IsNaN(e.Accuracy));
     }
+
+    /// <summary>Three independent labels of 4-D points (which of the first three coordinates are positive), no class labels.</summary>
+    static Dataset MultiLabel(int count)
+    {
+        var rng = new Random(5);
+        var x = MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.Dense(count, 4, (_, _) => (float)(rng.NextDouble() * 2 - 1));
+        var y = MathNet.Numerics.LinearAlgebra.Matrix<float>.Build.Dense(count, 3, (i, j) => x[i, j] > 0 ? 1f : 0f);
+        return Dataset.FromTargets(x, y);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Multi_label_outputs_under_binary_cross_entropy_have_the_accuracy_of_their_labels(bool logits)
+    {
+        var data = MultiLabel(300);
+        var builder = Network.Sequential(4).Dense(16, Activation.Tanh);
+        var model = (logits ? builder.Dense(3) : builder.Dense(3, Activation.Sigmoid))
+            .Compile(logits ? Loss.BinaryCrossEntropyWithLogits : Loss.BinaryCrossEntropy, Optimizer.Adam(0.05), seed: 2);
+        // One batch of the whole set: the epoch's accuracy is counted on the outputs before its only update.
+        var before = model.Evaluate(data);
+        var epoch = model.Fit(data, epochs: 1, batchSize: data.Count).Epochs[0];
+        Assert.Equal(before.Accuracy, epoch.Accuracy, 12);
+        model.Fit(data, epochs: 60, batchSize: 30);
+        var after = model.Evaluate(data);
+        // Each output against its own target, every label counted: the fraction of the 900 predicted right.
+        var outputs = model.LayerOutputs(data.Features())[^1];
+        var targets = data.Targets();
+        var threshold = logits ? 0f : 0.5f;
+        var right = 0;
+        for (var i = 0; i < data.Count; i++)
+        for (var j = 0; j < 3; j++)
+            if (outputs[i, j] > threshold == targets[i, j] > 0.5f) right++;
+        Assert.Equal(right / 900.0, after.Accuracy, 12);
+        Assert.Null(after.ConfusionMatrix);
+        Assert.InRange(before.Accuracy, 0.2, 0.8); // untrained: about half of the labels
+        Assert.InRange(after.Accuracy, 0.95, 1.0); // each label is a sign, which the network learns
+    }
+
+    [Fact]
+    public void A_sigmoid_per_class_with_labels_has_a_training_accuracy_too()
+    {
+        var data = Fixtures.Blobs(200);
+        var model = Network.Sequential(4).Dense(2, Activation.Sigmoid).Compile(Loss.BinaryCrossEntropy, Optimizer.Adam(0.05), seed: 1);
+        var before = model.Evaluate(data);
+        var epoch = model.Fit(data, epochs: 1, batchSize: data.Count).Epochs[0];
+        // The labels' accuracy (the largest output's class), as Evaluate counts it.
+        Assert.Equal(before.Accuracy, epoch.Accuracy, 12);
+        Assert.False(double.IsNaN(epoch.Accuracy));
+    }
 }

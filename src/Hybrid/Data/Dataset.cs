@@ -215,6 +215,10 @@ public sealed partial class Dataset
         Gather(targets, TargetCount, order, start, size, y);
     }
 
+    /// <summary>The targets of sample <paramref name="index"/> (TargetCount values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch of a multi-label model: as ClassOf
+    internal ReadOnlySpan<float> TargetRow(int index) => targets.AsSpan(index * TargetCount, TargetCount);
+
     /// <summary>The class of sample <paramref name="index"/>: its label, or the largest target (1 when a single target is above 0.5).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     internal int ClassOf(int index)
