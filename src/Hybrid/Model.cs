@@ -476,7 +476,7 @@ public sealed class Model
     /// <summary>
     /// True when the outputs are independent binary labels: several of them under binary cross-entropy (a sigmoid or
     /// a logit per label). Without class labels in the data, accuracy is then the fraction of all labels predicted right
-    /// (Keras's binary accuracy, scikit-learn's hamming score): an output above LabelThreshold against a target above 0.5.
+    /// (Keras's binary accuracy; 1 − scikit-learn's hamming_loss): an output above LabelThreshold against a target above 0.5.
     /// </summary>
     bool MultiLabel => Outputs > 1 && (Loss.Function.IsBinaryCrossEntropy || Loss.Function.IsBinaryCrossEntropyWithLogits);
 
