@@ -276,13 +276,13 @@ public sealed class Model
                     if (sparse is not null) (sparse.Order, sparse.First) = (order, first);
                     loss = fused.Step(Providers.Kernels<float>(), size, filler.Fill, lr, dropout, outputs.AsSpan(0, size * Outputs), sparse);
                     if (double.IsFinite(loss))
-                        correct += units == 1 ? CountCorrect(outputs, size, train, order, first) : units > 1 ? CountCorrectLabels(outputs, size, train, order, first) : 0;
+                        correct += units == 1 ? CountCorrect(outputs, size, train, order, first) : CountCorrectLabels(outputs, size, train, order, first);
                 }
                 else
                 {
                     var (x, y) = augmenter?.Batch(train, order, first, size, epoch) ?? train.Batch(order, first, size);
                     (loss, var output) = Step(x, y, lr);
-                    if (double.IsFinite(loss)) correct += units == 1 ? Correct(output, y) : units > 1 ? CorrectLabels(output, y) : 0;
+                    if (double.IsFinite(loss)) correct += units == 1 ? Correct(output, y) : CorrectLabels(output, y);
                 }
 
                 divergence.Loss(epoch, b + 1, loss, size, results);
@@ -443,7 +443,7 @@ public sealed class Model
         return correct;
     }
 
-    /// <summary>Correct labels in a fused step's outputs (column-major, rows × Outputs) against the samples' targets (MultiLabel).</summary>
+    /// <summary>Correct labels in a fused step's outputs (column-major, rows × Outputs) against the samples' targets (multi-label: see AccuracyUnits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
     int CountCorrectLabels(float[] outputs, int rows, Dataset data, int[] order, int start)
     {
@@ -459,7 +459,7 @@ public sealed class Model
         return correct;
     }
 
-    /// <summary>Correct labels in a batch of outputs against its targets (MultiLabel).</summary>
+    /// <summary>Correct labels in a batch of outputs against its targets (multi-label: see AccuracyUnits).</summary>
     int CorrectLabels(Matrix<float> output, Matrix<float> target)
     {
         var threshold = LabelThreshold;
@@ -474,19 +474,15 @@ public sealed class Model
     float LabelThreshold => Loss.Function.IsBinaryCrossEntropyWithLogits ? 0f : 0.5f;
 
     /// <summary>
-    /// True when the outputs are independent binary labels: several of them under binary cross-entropy (a sigmoid or
-    /// a logit per label). Without class labels in the data, accuracy is then the fraction of all labels predicted right
-    /// (Keras's binary accuracy; 1 − scikit-learn's hamming_loss): an output above LabelThreshold against a target above 0.5.
-    /// </summary>
-    bool MultiLabel => Outputs > 1 && (Loss.Function.IsBinaryCrossEntropy || Loss.Function.IsBinaryCrossEntropyWithLogits);
-
-    /// <summary>
     /// What a correct prediction on <paramref name="data"/> counts: 1 for a sample's class (outputs that stand for classes,
-    /// or data with class labels), Outputs for each of a multi-label sample's labels, 0 where accuracy is undefined (NaN).
+    /// or data with class labels), else Outputs. The outputs that do not stand for classes are several under binary
+    /// cross-entropy (a sigmoid or a logit per label): independent labels, whose accuracy is the fraction of all of them
+    /// predicted right (Keras's binary accuracy; 1 − scikit-learn's hamming_loss), an output above LabelThreshold against a
+    /// target above 0.5.
     /// </summary>
-    int AccuracyUnits(Dataset data) => Classifies || data.Labels is not null ? 1 : MultiLabel ? Outputs : 0;
+    int AccuracyUnits(Dataset data) => Classifies || data.Labels is not null ? 1 : Outputs;
 
-    static double Accuracy(long correct, int samples, int units) => units == 0 ? double.NaN : (double)correct / ((long)samples * units);
+    static double Accuracy(long correct, int samples, int units) => (double)correct / ((long)samples * units);
 
     /// <summary>True when outputs are classes: one-hot targets (several outputs), or one output read as a probability.</summary>
     bool Classifies

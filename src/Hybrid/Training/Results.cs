@@ -8,7 +8,7 @@ namespace Hybrid.Training;
 /// <param name="Batch">Batches done in this epoch.</param>
 /// <param name="Batches">Batches per epoch.</param>
 /// <param name="Loss">Mean training loss over the epoch so far.</param>
-/// <param name="Accuracy">Training accuracy over the epoch so far (for multi-label outputs (several under binary cross-entropy, on data without class labels) the fraction of all labels predicted right; NaN for regression).</param>
+/// <param name="Accuracy">Training accuracy over the epoch so far: the fraction of samples whose class is predicted, or for multi-label outputs (several under binary cross-entropy, on data without class labels) of all their labels.</param>
 /// <param name="SamplesPerSecond">Training throughput so far this epoch.</param>
 /// <param name="Elapsed">Time spent in this epoch.</param>
 /// <param name="Remaining">Estimated time to the end of the epoch.</param>
@@ -18,7 +18,7 @@ public sealed record TrainingProgress(
 /// <summary>The outcome of one epoch.</summary>
 /// <param name="Epoch">The epoch, from 1 (counting every epoch the model has trained).</param>
 /// <param name="Loss">Mean training loss over the epoch's batches (weighted by batch size).</param>
-/// <param name="Accuracy">Training accuracy over the epoch (for multi-label outputs (several under binary cross-entropy, on data without class labels) the fraction of all labels predicted right; NaN for regression).</param>
+/// <param name="Accuracy">Training accuracy over the epoch, counted as <see cref="TrainingProgress.Accuracy"/> is (NaN in a history restored from a checkpoint that did not record it).</param>
 /// <param name="ValidationLoss">Loss on the validation data, when given.</param>
 /// <param name="ValidationAccuracy">Accuracy on the validation data, when given.</param>
 /// <param name="LearningRate">The learning rate used in the epoch.</param>
@@ -36,7 +36,7 @@ public sealed record History(IReadOnlyList<EpochResult> Epochs, bool StoppedEarl
 /// (those of scikit-learn's <c>classification_report</c>, checked against it to 1e-6).
 /// </summary>
 /// <param name="Loss">Mean loss over the samples.</param>
-/// <param name="Accuracy">Fraction of samples classified correctly (for multi-label outputs (several under binary cross-entropy, on data without class labels) the fraction of all labels predicted right; NaN for regression).</param>
+/// <param name="Accuracy">Fraction of samples classified correctly, or for multi-label outputs (several under binary cross-entropy, on data without class labels) of all their labels.</param>
 /// <param name="ConfusionMatrix">Counts [true class, predicted class], or <c>null</c> without class labels.</param>
 /// <param name="Count">Number of samples.</param>
 public sealed record Evaluation(double Loss, double Accuracy, int[,]? ConfusionMatrix, int Count)
