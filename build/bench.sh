@@ -118,17 +118,12 @@ block = (f"{key}\n### {env['TITLE']}\n\nWritten by `OTHER=1 build/bench.sh` on {
          f"{env['PROVIDER_LINE']}.\n\n{env['RATIOS']}\n\n{env['ROOFLINE']}\n<!-- /machine -->")
 intro = (f"{heading}\n\nThe same race on processors of other kinds, one block each: `OTHER=1 build/bench.sh` records or\n"
          "replaces the block of the processor it runs on, and `build/bench.sh` keeps this section when it rewrites the page.")
-if heading in text:
-    before, _, rest = text.partition(heading)
-    section, mark, after = rest.partition(seeds)
-    after = mark + after
-else:
-    before, mark, after = text.partition(seeds)
-    after = mark + after
-    before, section = before.rstrip("\n") + "\n\n", ""
+# The seeds section, when there is one, stays last; this section (empty when the page has none yet) comes before it.
+before, mark, after = text.partition(seeds)
+before, _, section = before.partition(heading)
 blocks = dict((k, b) for b, k in re.findall(r"((<!-- machine: .*? -->)\n.*?\n<!-- /machine -->)", section, re.S))
 blocks[key] = block
-out = before + intro + "\n\n" + "\n\n".join(blocks[k] for k in sorted(blocks)) + "\n" + ("\n" + after if after else "")
+out = before.rstrip("\n") + "\n\n" + intro + "\n\n" + "\n\n".join(blocks[k] for k in sorted(blocks)) + "\n" + ("\n" + mark + after if mark else "")
 with open(page + ".tmp", "w") as f:
     f.write(out)
 os.replace(page + ".tmp", page)
