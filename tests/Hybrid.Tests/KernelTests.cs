@@ -138,13 +138,34 @@ public class KernelTests
         Assert.False(ActivationFunctionModule.rule(ActivationFunction.Tanh).InPlace);
     }
 
+    /// <summary>Every optimizer and the variants its rule branches on (momentum, Nesterov, dampening, weight decay).</summary>
+    static readonly string[] Optimizers =
+    [
+        "adam", "adamw", "adam-decay", "sgd", "momentum", "nesterov", "sgd-dampened-decay", "rmsprop", "rmsprop-momentum", "rmsprop-momentum-decay",
+    ];
+
+    static OptimizerSpec Optimizer(string name) => name switch
+    {
+        "adam" => OptimizerSpecModule.adam(0.01),
+        "adamw" => OptimizerSpecModule.adamW(0.01, 0.1),
+        "adam-decay" => OptimizerSpecModule.withWeightDecay(0.05, OptimizerSpecModule.adam(0.003)),
+        "sgd" => OptimizerSpecModule.sgd(0.05),
+        "momentum" => OptimizerSpecModule.momentum(0.05, 0.9),
+        "nesterov" => OptimizerSpecModule.nesterov(0.05, 0.9),
+        "sgd-dampened-decay" => OptimizerSpec.NewSgd(new SgdSettings(0.05, 0.8, 0.3, false, 0.01)),
+        "rmsprop" => OptimizerSpecModule.rmsProp(0.01),
+        "rmsprop-momentum" => OptimizerSpec.NewRmsProp(new RmsPropSettings(0.01, 0.9, 1e-8, 0.5, 0.0)),
+        "rmsprop-momentum-decay" => OptimizerSpec.NewRmsProp(new RmsPropSettings(0.01, 0.9, 1e-8, 0.5, 0.02)),
+        _ => throw new ArgumentException(name),
+    };
+
     [Theory]
     [MemberData(nameof(Providers))]
-    public void Vectorised_Adam_is_bit_identical_to_the_scalar_rule(string provider)
+    public void Vectorised_updates_are_bit_identical_to_the_scalar_rules(string provider)
     {
         // 100,003 elements: split over the worker threads (parts of at least 32,768), with a scalar tail.
         foreach (var length in new[] { 1001, 100_003 })
-        foreach (var optimizer in new[] { OptimizerSpecModule.adam(0.01), OptimizerSpecModule.adamW(0.01, 0.1), OptimizerSpecModule.withWeightDecay(0.05, OptimizerSpecModule.adam(0.003)) })
+        foreach (var optimizer in Optimizers.Select(Optimizer))
         {
             float[] Run(IKernels<float> k)
             {
@@ -161,13 +182,16 @@ public class KernelTests
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
-    public void Vectorised_Adam_flushes_subnormal_moments_as_the_scalar_rule_does(string provider)
+    [InlineData("simd", "adam")]
+    [InlineData("openblas", "adam")]
+    [InlineData("simd", "momentum")]
+    [InlineData("simd", "rmsprop-momentum")]
+    public void Vectorised_updates_flush_subnormal_buffers_as_the_scalar_rules_do(string provider, string optimizerName)
     {
-        // Three elements in four lose their gradient after step 10, as a blank input pixel's do: their moments decay
-        // through the subnormal range (the first moment by 0.9 a step reaches it near step 750) and are stored as zero.
+        // Three elements in four lose their gradient after step 10, as a blank input pixel's do: their buffers decay
+        // through the subnormal range (by 0.9 a step a moment reaches it near step 750) and are stored as zero.
         const int length = 1003;
-        var adam = OptimizerSpecModule.adam(0.001);
+        var adam = Optimizer(optimizerName);
         (float[] P, float[] M, float[] V) Run(IKernels<float> k)
         {
             var p = new HostBuffer<float>(RandomArray(length, 3));
@@ -191,8 +215,9 @@ public class KernelTests
         Assert.Equal(expected.P, actual.P);
         Assert.Equal(expected.M, actual.M);
         Assert.Equal(expected.V, actual.V);
-        // The moments of the elements without gradients decayed to zero on the way: the flush was exercised.
+        // The buffers of the elements without gradients decayed to zero on the way: the flush was exercised.
         Assert.Equal(0f, expected.M[1]);
+        Assert.NotEqual(0f, expected.M[0]);
     }
 
     [Theory]
@@ -306,17 +331,21 @@ public class KernelTests
         for (var i = 0; i < expectedGrad.Data.Length; i++) Assert.Equal(expectedGrad.Data[i], actualGrad.Data[i], 1e-4);
     }
 
+    public static IEnumerable<object[]> FusedUpdateCases =>
+        from shape in new[] { (64, 784, 128), (600, 40, 300), (37, 100, 67) }
+        from name in Optimizers
+        select new object[] { shape.Item1, shape.Item2, shape.Item3, name };
+
     [Theory]
-    [InlineData(64, 784, 128)]
-    [InlineData(600, 40, 300)]
-    public void The_weight_gradient_with_Adam_fused_in_equals_the_gradient_then_the_update(int rows, int columns, int n)
+    [MemberData(nameof(FusedUpdateCases))]
+    public void The_weight_gradient_with_the_update_fused_in_equals_the_gradient_then_the_update(int rows, int columns, int n, string optimizerName)
     {
         var sparse = new FastKernels<float>(new SimdProvider(), "simd");
         var x = new HostBuffer<float>(SparseArray(rows, columns, 0.2, rows + columns));
         var g = new HostBuffer<float>(RandomArray(rows * n, 5));
         var index = sparse.CreateIndex(rows, columns);
         Assert.True(sparse.Index(index, rows, x, 0.35));
-        var adam = OptimizerSpecModule.adam(0.01);
+        var adam = Optimizer(optimizerName);
         (float[] W, float[] Dw) Run(bool fused)
         {
             var w = new HostBuffer<float>(RandomArray(n * columns, 3));
@@ -399,21 +428,17 @@ public class KernelTests
 
     public static TheoryData<string, bool> SparseTrainingCases => new()
     {
-        { "adam", false }, { "adam", true }, { "momentum", false }, { "adamw", false },
+        { "adam", false }, { "adam", true }, { "momentum", false }, { "adamw", false }, { "nesterov", false }, { "rmsprop", false },
+        { "sgd", true },
     };
 
     [Theory]
     [MemberData(nameof(SparseTrainingCases))]
     public void Training_on_sparse_inputs_matches_the_dense_products_step_for_step(string optimizerName, bool clip)
     {
-        // The same model trained on a sparse batch with the sparse first layer (Adam's update fused into the weight
+        // The same model trained on a sparse batch with the sparse first layer (the update fused into the weight
         // gradient where there is no clipping) and with the dense products only.
-        var optimizer = optimizerName switch
-        {
-            "adam" => OptimizerSpecModule.adam(0.01),
-            "adamw" => OptimizerSpecModule.adamW(0.01, 0.1),
-            _ => OptimizerSpecModule.momentum(0.05, 0.9),
-        };
+        var optimizer = Optimizer(optimizerName);
         var clipNorm = clip ? Microsoft.FSharp.Core.FSharpOption<double>.Some(0.5) : null;
         var model = Core.Sequential.create<float>(new Random(1), 40, [LayerSpec.NewDense(16, Initializer.GlorotUniform, Initializer.Zeros), LayerSpec.NewActivation(ActivationFunction.ReLU), LayerSpec.NewDense(3, Initializer.GlorotUniform, Initializer.Zeros)]);
         float[] Train(bool sparseInputs)

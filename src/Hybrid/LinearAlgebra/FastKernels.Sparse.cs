@@ -48,8 +48,9 @@ public sealed partial class FastKernels<T>
         // The product in progress, for the parts that run on the worker threads (delegates made once: no allocation per step).
         public int N, Parts;
         public T[] Weights = [], Bias = [], Output = [];
-        // The update fused into the weight gradient, when there is one.
-        public AdamRule? Adam;
+        // The update fused into the weight gradient, when Fused.
+        public UpdateRule Rule;
+        public bool Fused;
         public T[] First = [], Second = [];
         public Action<int>? ForwardPart, GradientPart, ScatterPart;
 
@@ -445,7 +446,7 @@ public sealed partial class FastKernels<T>
     public void SparseWeightGradient(SparseIndex index, int n, Core.Buffer<T> g, Core.Buffer<T> dw)
     {
         var ix = Ready(index);
-        ix.Adam = null;
+        ix.Fused = false;
         WeightGradient(ix, n, g, dw);
     }
 
@@ -455,17 +456,24 @@ public sealed partial class FastKernels<T>
         SparseIndex index, int n, Core.Buffer<T> g, Core.Buffer<T> dw, OptimizerSpec optimizer, double lr, int step,
         Core.Buffer<T> w, Core.Buffer<T> m, Core.Buffer<T> v)
     {
-        if (optimizer is not OptimizerSpec.Adam adam) return false;
         var ix = Ready(index);
-        ix.Adam = new AdamRule(adam.Item, lr, step);
+        var rule = UpdateRule.For(optimizer, lr, step);
         ix.Weights = Host(w);
         ix.First = Host(m);
         ix.Second = Host(v);
         CheckLength(ix.Weights, n * ix.Columns, "weights");
-        CheckLength(ix.First, n * ix.Columns, "first moments");
-        CheckLength(ix.Second, n * ix.Columns, "second moments");
-        WeightGradient(ix, n, g, dw);
-        ix.Adam = null;
+        if (rule.UsesFirst) CheckLength(ix.First, n * ix.Columns, "first moments");
+        if (rule.UsesSecond) CheckLength(ix.Second, n * ix.Columns, "second moments");
+        (ix.Rule, ix.Fused) = (rule, true);
+        try
+        {
+            WeightGradient(ix, n, g, dw);
+        }
+        finally
+        {
+            ix.Fused = false;
+        }
+
         return true;
     }
 
@@ -764,7 +772,7 @@ public sealed partial class FastKernels<T>
                     {
                         // The next four columns' weights, moments and gradient asked for while these four are
                         // summed, so that their update finds them in cache (see PrefetchUpdate).
-                        if (ix.Adam is not null && c + 7 < last)
+                        if (ix.Fused && c + 7 < last)
                             for (var k = c + 4; k < c + 8; k++) PrefetchUpdate(ix, k * n + j0, width);
                         for (var v = 0; v < width; v += 4 * x5)
                             FourRows(pd + c * n + j0 + v, n, pt + (long)j0 * rows + v, width, rowOf, values, columnStart + c);
@@ -781,9 +789,9 @@ public sealed partial class FastKernels<T>
     }
 
     /// <summary>
-    /// Asks for the cache lines of the fused update's operands at [at, at + width) (weights, both moments, and the weight
-    /// gradient the sums will write): a slice's pieces of them lie n apart, too short a run for the hardware prefetcher,
-    /// and each update otherwise waits on memory. A hint only: every value is the same. Interleaved runs (3 epochs, 2
+    /// Asks for the cache lines of the fused update's operands at [at, at + width) (the weights, the buffers the rule
+    /// uses, and the weight gradient the sums will write): a slice's pieces of them lie n apart, too short a run for the
+    /// hardware prefetcher, and each update otherwise waits on memory. A hint only: every value is the same. Interleaved runs (3 epochs, 2
     /// threads), SparseWeightGradient's median ms per step at 784-1024-1024-10 b256: 1.86 → 1.70, 0.93 by pairs (one
     /// pair of five slower); about 2% of the epoch, which noise hides in the epoch times.
     /// </summary>
@@ -795,11 +803,12 @@ public sealed partial class FastKernels<T>
         fixed (T* p = ix.Weights, m = ix.First, v = ix.Second, d = ix.Output)
         {
             byte* bp = (byte*)(p + at), bm = (byte*)(m + at), bv = (byte*)(v + at), bd = (byte*)(d + at);
+            bool first = ix.Rule.UsesFirst, second = ix.Rule.UsesSecond;
             for (var o = 0; o < bytes; o += 64)
             {
                 Sse.Prefetch0(bp + o);
-                Sse.Prefetch0(bm + o);
-                Sse.Prefetch0(bv + o);
+                if (first) Sse.Prefetch0(bm + o);
+                if (second) Sse.Prefetch0(bv + o);
                 Sse.Prefetch0(bd + o);
             }
         }
@@ -809,9 +818,11 @@ public sealed partial class FastKernels<T>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Update(NonzeroIndex ix, int at, int width)
     {
-        // Adam is elementwise: updating a piece at a time gives the whole-matrix update's numbers.
-        if (ix.Adam is { } adam)
-            adam.Apply(ix.Weights.AsSpan(at, width), ix.Output.AsSpan(at, width), ix.First.AsSpan(at, width), ix.Second.AsSpan(at, width));
+        // The rules are elementwise: updating a piece at a time gives the whole-matrix update's numbers. A buffer the
+        // rule does not use may be shorter than the weights (an empty span of it is passed).
+        if (ix.Fused)
+            ix.Rule.Apply(ix.Weights.AsSpan(at, width), ix.Output.AsSpan(at, width),
+                ix.Rule.UsesFirst ? ix.First.AsSpan(at, width) : default, ix.Rule.UsesSecond ? ix.Second.AsSpan(at, width) : default);
     }
 
     /// <summary>
