@@ -19,7 +19,12 @@ abstract class Output
 
     public abstract void Note(string line);
 
-    public abstract History Train(Model model, Dataset train, Dataset? validation, int epochs, int batch, Augmentation? augmentation = null);
+    /// <summary>
+    /// Trains until the model has trained <paramref name="epochs"/> epochs in all (a model resumed from a checkpoint has
+    /// some already), reporting each epoch by its number in the whole run; <paramref name="callbacks"/> run after each.
+    /// </summary>
+    public abstract History Train(Model model, Dataset train, Dataset? validation, int epochs, int batch, Augmentation? augmentation = null,
+        IReadOnlyList<Callback>? callbacks = null);
 
     public abstract void Summary(History history, Evaluation test);
 
@@ -44,10 +49,11 @@ abstract class Output
     {
         public override void Note(string line) => writer.WriteLine(line);
 
-        public override History Train(Model model, Dataset train, Dataset? validation, int epochs, int batch, Augmentation? augmentation = null)
+        public override History Train(Model model, Dataset train, Dataset? validation, int epochs, int batch, Augmentation? augmentation = null,
+            IReadOnlyList<Callback>? callbacks = null)
         {
             var printer = new EpochPrinter(line => writer.WriteLine(line), epochs);
-            return model.Fit(train, epochs, batch, validation, callbacks: [printer], augmentation: augmentation);
+            return model.Fit(train, epochs - model.EpochsTrained, batch, validation, callbacks: [printer, .. callbacks ?? []], augmentation: augmentation);
         }
 
         public override void Summary(History history, Evaluation test)
@@ -73,9 +79,11 @@ abstract class Output
     {
         public override void Note(string line) => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]");
 
-        public override History Train(Model model, Dataset train, Dataset? validation, int epochs, int batch, Augmentation? augmentation = null)
+        public override History Train(Model model, Dataset train, Dataset? validation, int epochs, int batch, Augmentation? augmentation = null,
+            IReadOnlyList<Callback>? callbacks = null)
         {
             History? history = null;
+            var before = model.EpochsTrained; // the progress counts this call's epochs; the run's are after these
             AnsiConsole.Progress()
                 .AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
@@ -89,14 +97,14 @@ abstract class Output
                         {
                             task?.StopTask();
                             current = p.Epoch;
-                            task = ctx.AddTask($"epoch {p.Epoch}/{p.Epochs}", maxValue: p.Batches);
+                            task = ctx.AddTask($"epoch {before + p.Epoch}/{epochs}", maxValue: p.Batches);
                         }
 
                         task!.Value = p.Batch;
                         task.Description = string.Create(CultureInfo.InvariantCulture,
-                            $"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F4}  acc {Recipe.Percent(p.Accuracy)}  {p.SamplesPerSecond:N0} img/s");
+                            $"epoch {before + p.Epoch}/{epochs}  loss {p.Loss:F4}  acc {Recipe.Percent(p.Accuracy)}  {p.SamplesPerSecond:N0} img/s");
                     });
-                    history = model.Fit(train, epochs, batch, validation, progress: progress, augmentation: augmentation);
+                    history = model.Fit(train, epochs - before, batch, validation, callbacks: callbacks, progress: progress, augmentation: augmentation);
                     task?.StopTask();
                 });
             return history!;

