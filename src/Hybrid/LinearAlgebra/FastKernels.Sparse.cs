@@ -818,11 +818,8 @@ public sealed partial class FastKernels<T>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Update(NonzeroIndex ix, int at, int width)
     {
-        // The rules are elementwise: updating a piece at a time gives the whole-matrix update's numbers. A buffer the
-        // rule does not use may be shorter than the weights (an empty span of it is passed).
-        if (ix.Fused)
-            ix.Rule.Apply(ix.Weights.AsSpan(at, width), ix.Output.AsSpan(at, width),
-                ix.Rule.UsesFirst ? ix.First.AsSpan(at, width) : default, ix.Rule.UsesSecond ? ix.Second.AsSpan(at, width) : default);
+        // The rules are elementwise: updating a piece at a time gives the whole-matrix update's numbers.
+        if (ix.Fused) ix.Rule.Apply(ix.Weights, ix.Output, ix.First, ix.Second, at, width);
     }
 
     /// <summary>

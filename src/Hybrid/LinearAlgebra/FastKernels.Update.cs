@@ -69,7 +69,7 @@ public sealed partial class FastKernels<T>
             var count = p.Length;
             if (count < MinShared || Workers.PartsFor(count, MinShared / 2) < 2)
             {
-                rule.Apply(p, g, m, v);
+                rule.Apply(p, g, m, v, 0, count);
                 return;
             }
 
@@ -104,9 +104,7 @@ public sealed partial class FastKernels<T>
             while ((b = Interlocked.Increment(ref next) - 1) < blocks)
             {
                 var start = b * Block;
-                var length = Math.Min(Block, p.Length - start);
-                rule.Apply(p.AsSpan(start, length), g.AsSpan(start, length),
-                    rule.UsesFirst ? m.AsSpan(start, length) : default, rule.UsesSecond ? v.AsSpan(start, length) : default);
+                rule.Apply(p, g, m, v, start, Math.Min(Block, p.Length - start));
             }
         }
     }
@@ -129,6 +127,11 @@ public sealed partial class FastKernels<T>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<T> Flush(Vector256<T> x, Vector256<T> tiny) =>
         Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(x), tiny), Vector256<T>.Zero, x);
+
+    /// <summary>Flush, lane by lane, on 512-bit vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<T> Flush(Vector512<T> x, Vector512<T> tiny) =>
+        Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(x), tiny), Vector512<T>.Zero, x);
 
     /// <summary>
     /// One step of any of the optimizers (<see cref="OptimizerSpec"/>) with its constants worked out once, applied to any
@@ -159,6 +162,14 @@ public sealed partial class FastKernels<T>
 
         /// <summary>Whether the rule reads and writes the second buffer (a running square).</summary>
         public bool UsesSecond => kind != 1;
+
+        /// <summary>
+        /// Apply over the elements [at, at + length) of a parameter's arrays. A buffer the rule does not use may be
+        /// shorter than the parameter: it is passed as an empty span.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Apply(T[] p, T[] g, T[] m, T[] v, int at, int length) =>
+            Apply(p.AsSpan(at, length), g.AsSpan(at, length), UsesFirst ? m.AsSpan(at, length) : default, UsesSecond ? v.AsSpan(at, length) : default);
 
         /// <summary>Updates p (and the buffers m, v that the rule uses) from the gradient g, elementwise.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -362,8 +373,8 @@ public sealed partial class FastKernels<T>
 
                             var mv = b1 * Vector512.Load(pm + i) + rest1 * d;
                             var vv = b2 * Vector512.Load(pv2 + i) + rest2 * d * d;
-                            mv = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(mv), tiny), Vector512<T>.Zero, mv);
-                            vv = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(vv), tiny), Vector512<T>.Zero, vv);
+                            mv = Flush(mv, tiny);
+                            vv = Flush(vv, tiny);
                             var denominator = Vector512.Sqrt(vv) * inverseCorrection2 + vEps;
                             pv -= stepSize * (mv / denominator);
                             mv.Store(pm + i);
@@ -398,8 +409,8 @@ public sealed partial class FastKernels<T>
 
                             var mv = b1 * Vector256.Load(pm + i) + rest1 * d;
                             var vv = b2 * Vector256.Load(pv2 + i) + rest2 * d * d;
-                            mv = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(mv), tiny), Vector256<T>.Zero, mv);
-                            vv = Vector256.ConditionalSelect(Vector256.LessThan(Vector256.Abs(vv), tiny), Vector256<T>.Zero, vv);
+                            mv = Flush(mv, tiny);
+                            vv = Flush(vv, tiny);
                             var denominator = Vector256.Sqrt(vv) * inverseCorrection2 + vEps;
                             pv -= stepSize * (mv / denominator);
                             mv.Store(pm + i);
