@@ -412,6 +412,48 @@ public class KernelTests
         Assert.Contains(byRows.Dw, d => d != 0f);
     }
 
+    [Theory]
+    [InlineData(200, 300, 512)] // two parts' ranges of columns, each in groups of four from its first column
+    [InlineData(203, 301, 1024)] // columns left over from the groups of four
+    [InlineData(600, 40, 512)] // four slices of 128 units, every one reading the same shared lists
+    public void The_weight_gradient_over_shared_lists_equals_the_one_over_each_columns_list_bit_for_bit(int rows, int columns, int n)
+    {
+        // A wide layer's weight gradient sums each group of four input columns over one list of the samples any of
+        // them has nonzero (zero for the others); the zeros add nothing, so every element is the same as over each
+        // column's own list, for the gradient and the fused update alike.
+        var sparse = new FastKernels<float>(new SimdProvider(), "simd");
+        var x = new HostBuffer<float>(SparseArray(rows, columns, 0.2, rows + columns));
+        var g = new HostBuffer<float>(RandomArray(rows * n, 5));
+        var adam = OptimizerSpecModule.adam(0.01);
+        (float[] Dw, float[] W, float[] M) Run(int sharedFrom)
+        {
+            FastKernels<float>.SharedFromOverride = sharedFrom;
+            try
+            {
+                var index = sparse.CreateIndex(rows, columns);
+                Assert.True(sparse.Index(index, rows, x, 0.35));
+                var dw = new HostBuffer<float>(Enumerable.Repeat(float.NaN, n * columns).ToArray());
+                sparse.SparseWeightGradient(index, n, g, dw);
+                var w = new HostBuffer<float>(RandomArray(n * columns, 3));
+                var m = new HostBuffer<float>(RandomArray(n * columns, 6));
+                var v = new HostBuffer<float>(RandomArray(n * columns, 7).Select(Math.Abs).ToArray());
+                Assert.True(sparse.SparseWeightGradientAndUpdate(index, n, g, new HostBuffer<float>(new float[n * columns]), adam, 0.01, 3, w, m, v));
+                return (dw.Data, w.Data, m.Data);
+            }
+            finally
+            {
+                FastKernels<float>.SharedFromOverride = null;
+            }
+        }
+
+        var own = Run(int.MaxValue);
+        var shared = Run(1);
+        Assert.Equal(own.Dw, shared.Dw);
+        Assert.Equal(own.W, shared.W);
+        Assert.Equal(own.M, shared.M);
+        Assert.Contains(shared.Dw, d => d != 0f);
+    }
+
     [Fact]
     public void A_dense_batch_is_refused_by_the_sparse_index_and_the_products_then_refuse_to_run()
     {
