@@ -19,7 +19,7 @@ step (bias, activations, softmax, the optimizer's update), through a **provider*
 | `Managed` | Math.NET Numerics' own managed code: the reference the others are tested against | nothing |
 | `Simd` | Hybrid's cache-blocked, vectorised matrix product (AVX-512 where the processor has it, else AVX2/FMA) and kernels, in pure .NET | nothing |
 | `OpenBlas` | Debian's OpenBLAS through P/Invoke | `apt-get install -y libopenblas0-pthread` |
-| `Best` (default) | OpenBLAS when it loads, else Simd (saying so once); on AVX-512, the training step's products on Simd | |
+| `Best` (default) | OpenBLAS when it loads, else Simd (saying so once); on AVX-512, the training step's products on Simd (only the large narrow ones where OpenBLAS has AVX-512 kernels) | |
 
 Every provider runs the whole core test suite, and property tests check each against Managed on awkward shapes.
 
@@ -40,7 +40,9 @@ one that does not know the processor) is slower than the 512-bit product at ever
 multiplies. So `Best` with OpenBLAS loaded still sends the fused trainer's float32 dense products (forward, input
 gradient, weight gradient) to the Simd provider when the processor has AVX-512 and OpenBLAS's configuration names no
 AVX-512 core of its own (SkylakeX, Cooperlake, SapphireRapids); everything MathNet computes stays on OpenBLAS, as does
-float64. Choosing `OpenBlas` by name
+float64. An OpenBLAS with AVX-512 kernels of its own keeps those products, but for the large narrow ones: a product
+with a side of at most 16 and at least 2²¹ multiply-adds (a ten-class layer's at batch 256 and more), which OpenBLAS
+0.3.21 ran at 37-55 GFLOP/s on an Ice Lake Xeon's two cores and the 512-bit product at 52-144. Choosing `OpenBlas` by name
 means OpenBLAS for every product. `hybrid providers` says which products run where, and `hybrid bench gemm` times
 OpenBLAS, the 256-bit and the 512-bit products against each other at the training step's shapes on this machine.
 

@@ -123,15 +123,79 @@ public class ProviderTests
     {
         // Unless OpenBLAS drives the processor with AVX-512 kernels of its own.
         var openBlas = new OpenBlasProvider();
-        var wide = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && openBlas.IsAvailable()
-            && !new[] { "SkylakeX", "Cooperlake", "SapphireRapids" }.Any(core => openBlas.Configuration.Contains(core, StringComparison.OrdinalIgnoreCase));
+        // Then only the large narrow products (FastKernels.IsNarrow) go to the Vector512 kernels.
+        var avx512 = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && openBlas.IsAvailable();
+        var ownKernels = new[] { "SkylakeX", "Cooperlake", "SapphireRapids" }.Any(core => openBlas.Configuration.Contains(core, StringComparison.OrdinalIgnoreCase));
+        var (wide, narrow) = (avx512 && !ownKernels, avx512 && ownKernels);
         Providers.UseBest();
         Assert.Equal(wide, Providers.Describe().Contains("dense products on simd (Vector512"));
-        Assert.Equal(wide, Providers.Kernels<float>().Name.Contains("simd512"));
+        Assert.Equal(narrow, Providers.Describe().Contains("products with a side of at most 16 on simd (Vector512"));
+        Assert.Equal(wide, Providers.Kernels<float>().Name == "openblas, products on simd512");
+        Assert.Equal(narrow, Providers.Kernels<float>().Name == "openblas, narrow products on simd512");
         Providers.UseOpenBlas();
         Assert.DoesNotContain("Vector512", Providers.Describe());
         Assert.Equal("openblas", Providers.Kernels<float>().Name);
         Providers.UseBest();
+    }
+
+    /// <summary>Managed products that record the shape of each one it is asked for.</summary>
+    sealed class RecordingProvider : ForwardingLinearAlgebraProvider
+    {
+        public readonly List<(int M, int N, int K)> Shapes = [];
+        public override bool IsAvailable() => true;
+        public override void InitializeVerify() { }
+
+        public override void MatrixMultiplyWithUpdate(Transpose transposeA, Transpose transposeB, float alpha, float[] a, int rowsA, int columnsA,
+            float[] b, int rowsB, int columnsB, float beta, float[] c)
+        {
+            var transA = transposeA != Transpose.DontTranspose;
+            Shapes.Add((transA ? columnsA : rowsA, transposeB != Transpose.DontTranspose ? rowsB : columnsB, transA ? rowsA : columnsA));
+            base.MatrixMultiplyWithUpdate(transposeA, transposeB, alpha, a, rowsA, columnsA, b, rowsB, columnsB, beta, c);
+        }
+    }
+
+    [Fact]
+    public void Kernels_with_a_narrow_provider_send_it_the_large_products_with_a_side_of_at_most_16_and_nothing_else()
+    {
+        var (wide, narrow) = (new RecordingProvider(), new RecordingProvider());
+        var kernels = new FastKernels<float>(wide, "test", narrow);
+        void Gemm(bool transA, bool transB, int m, int n, int k)
+        {
+            var a = new Core.HostBuffer<float>(RandomArray(m * k, 1));
+            var b = new Core.HostBuffer<float>(RandomArray(k * n, 2));
+            var c = new Core.HostBuffer<float>(new float[m * n]);
+            kernels.Gemm(transA, transB, m, n, k, 1f, a, b, 0f, c);
+            var expected = new Core.HostBuffer<float>(new float[m * n]);
+            new FastKernels<float>(new RecordingProvider(), "reference").Gemm(transA, transB, m, n, k, 1f, a, b, 0f, expected);
+            Assert.Equal(expected.Data, c.Data);
+        }
+
+        var threads = Providers.Threads;
+        try
+        {
+            Providers.Threads = 2;
+            Gemm(false, true, 512, 10, 2048); // a ten-class layer's forward product at batch 512
+            Gemm(false, false, 512, 2048, 10); // its input gradient
+            Gemm(true, false, 10, 2048, 512); // its weight gradient
+            Gemm(false, true, 64, 10, 128); // too small: 81,920 multiply-adds
+            Gemm(false, true, 256, 256, 256); // no narrow side
+            Providers.Threads = 1;
+            Gemm(true, false, 10, 2048, 512); // a ten-row weight gradient on one thread stays
+            Gemm(false, true, 512, 10, 2048);
+        }
+        finally
+        {
+            Providers.Threads = threads;
+        }
+
+        Assert.Equal([(512, 10, 2048), (512, 2048, 10), (10, 2048, 512), (512, 10, 2048)], narrow.Shapes);
+        Assert.Equal([(64, 10, 128), (256, 256, 256), (10, 2048, 512)], wide.Shapes);
+    }
+
+    static float[] RandomArray(int length, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
     }
 
     [Fact]

@@ -15,6 +15,7 @@ namespace Hybrid.LinearAlgebra;
 public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly ILinearAlgebraProvider<T> products;
+    readonly ILinearAlgebraProvider<T>? narrow;
 
     /// <summary>Kernels whose matrix products run on <paramref name="products"/>.</summary>
     public FastKernels(ILinearAlgebraProvider<T> products, string name)
@@ -22,6 +23,24 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
         this.products = products;
         Name = name;
     }
+
+    /// <summary>
+    /// Kernels whose matrix products run on <paramref name="products"/>, except the large narrow ones
+    /// (<see cref="IsNarrow"/>), which run on <paramref name="narrow"/>.
+    /// </summary>
+    internal FastKernels(ILinearAlgebraProvider<T> products, string name, ILinearAlgebraProvider<T> narrow) : this(products, name) =>
+        this.narrow = narrow;
+
+    /// <summary>
+    /// True for a product with a side of at most 16 (a layer of ten classes) and at least 2²¹ multiply-adds: those that
+    /// OpenBLAS's AVX-512 kernels (0.3.21, SkylakeX, on an Ice Lake Xeon) run at 30-55 GFLOP/s, against 50-145 for the
+    /// Simd provider's 512-bit product. `hybrid bench gemm`, fastest of 60 calls by turns, two threads, OpenBLAS → Simd:
+    /// 2048-10 b512 forward 49 → 109, input gradient 46 → 95, weight gradient 37 → 52; 1024-10 b256 55 → 120, 45 → 144,
+    /// 50 → 71. Smaller ones stay (128-10 b64: 132 → 71 for the forward), as does a weight gradient of ten rows on one
+    /// thread (42 → 32).
+    /// </summary>
+    internal static bool IsNarrow(bool transA, int m, int n, int k) =>
+        Math.Min(m, Math.Min(n, k)) <= 16 && (long)m * n * k >= 1 << 21 && !(transA && m <= 16 && Providers.Threads == 1);
 
     /// <inheritdoc/>
     public string Name { get; }
@@ -42,7 +61,8 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     {
         var (ra, ca) = transA ? (k, m) : (m, k);
         var (rb, cb) = transB ? (n, k) : (k, n);
-        products.MatrixMultiplyWithUpdate(transA ? Transpose.Transpose : Transpose.DontTranspose,
+        var provider = narrow is not null && IsNarrow(transA, m, n, k) ? narrow : products;
+        provider.MatrixMultiplyWithUpdate(transA ? Transpose.Transpose : Transpose.DontTranspose,
             transB ? Transpose.Transpose : Transpose.DontTranspose, alpha, Host(a), ra, ca, Host(b), rb, cb, beta, Host(c));
     }
 
