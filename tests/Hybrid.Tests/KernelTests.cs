@@ -505,6 +505,7 @@ public class KernelTests
     [Theory]
     [InlineData(200, 300, 1024)] // 16-row tiles of four-row groups; weight-gradient slices of 640 and 384 units
     [InlineData(203, 301, 128)] // a last tile of 11 rows (four, four, two, one), columns left over from groups of four
+    [InlineData(100, 300, 1040)] // two parts' shares of 17 blocks of weights (8 and 9), the last block 16 units wide
     [InlineData(32, 784, 128)] // a small batch: the weight gradient one input column at a time
     public void The_interleaved_sparse_products_are_each_elements_multiply_adds_in_order(int rows, int columns, int n)
     {
