@@ -368,6 +368,36 @@ public class KernelTests
         Assert.Equal(expectedW, actualW);
     }
 
+    /// <summary>
+    /// The sparse weight gradient of a batch, and the same with Adam fused in (from fixed weights and moments), with
+    /// one of the kernels' test overrides set by <paramref name="choose"/> (both cleared afterwards).
+    /// </summary>
+    static (float[] Dw, float[] Fused, float[] W, float[] M) GradientAndFusedAdam(int rows, int columns, int n, Action choose)
+    {
+        var sparse = new FastKernels<float>(new SimdProvider(), "simd");
+        var x = new HostBuffer<float>(SparseArray(rows, columns, 0.2, rows + columns));
+        var g = new HostBuffer<float>(RandomArray(rows * n, 5));
+        choose();
+        try
+        {
+            var index = sparse.CreateIndex(rows, columns);
+            Assert.True(sparse.Index(index, rows, x, 0.35));
+            var dw = new HostBuffer<float>(Enumerable.Repeat(float.NaN, n * columns).ToArray());
+            sparse.SparseWeightGradient(index, n, g, dw);
+            var w = new HostBuffer<float>(RandomArray(n * columns, 3));
+            var m = new HostBuffer<float>(RandomArray(n * columns, 6));
+            var v = new HostBuffer<float>(RandomArray(n * columns, 7).Select(Math.Abs).ToArray());
+            var fused = new HostBuffer<float>(new float[n * columns]);
+            Assert.True(sparse.SparseWeightGradientAndUpdate(index, n, g, fused, OptimizerSpecModule.adam(0.01), 0.01, 3, w, m, v));
+            return (dw.Data, fused.Data, w.Data, m.Data);
+        }
+        finally
+        {
+            FastKernels<float>.ScatterBelowOverride = null;
+            FastKernels<float>.SharedFromOverride = null;
+        }
+    }
+
     [Theory]
     [InlineData(32, 784, 128)]
     [InlineData(37, 100, 67)] // a width with a scalar tail (67 = 64 + 3)
@@ -378,34 +408,8 @@ public class KernelTests
     {
         // Small batches scatter each row's nonzeros into dW; larger ones sum each column of the by-column lists. The
         // same multiply-adds in the same order: the same bits, for the gradient and the fused update alike.
-        var sparse = new FastKernels<float>(new SimdProvider(), "simd");
-        var x = new HostBuffer<float>(SparseArray(rows, columns, 0.2, rows + columns));
-        var g = new HostBuffer<float>(RandomArray(rows * n, 5));
-        var adam = OptimizerSpecModule.adam(0.01);
-        (float[] Dw, float[] Fused, float[] W) Run(int scatterBelow)
-        {
-            FastKernels<float>.ScatterBelowOverride = scatterBelow;
-            try
-            {
-                var index = sparse.CreateIndex(rows, columns);
-                Assert.True(sparse.Index(index, rows, x, 0.35));
-                var dw = new HostBuffer<float>(Enumerable.Repeat(float.NaN, n * columns).ToArray());
-                sparse.SparseWeightGradient(index, n, g, dw);
-                var w = new HostBuffer<float>(RandomArray(n * columns, 3));
-                var m = new HostBuffer<float>(RandomArray(n * columns, 6));
-                var v = new HostBuffer<float>(RandomArray(n * columns, 7).Select(Math.Abs).ToArray());
-                var fused = new HostBuffer<float>(new float[n * columns]);
-                Assert.True(sparse.SparseWeightGradientAndUpdate(index, n, g, fused, adam, 0.01, 3, w, m, v));
-                return (dw.Data, fused.Data, w.Data);
-            }
-            finally
-            {
-                FastKernels<float>.ScatterBelowOverride = null;
-            }
-        }
-
-        var byColumns = Run(0);
-        var byRows = Run(int.MaxValue);
+        var byColumns = GradientAndFusedAdam(rows, columns, n, () => FastKernels<float>.ScatterBelowOverride = 0);
+        var byRows = GradientAndFusedAdam(rows, columns, n, () => FastKernels<float>.ScatterBelowOverride = int.MaxValue);
         Assert.Equal(byColumns.Dw, byRows.Dw);
         Assert.Equal(byColumns.Fused, byRows.Fused);
         Assert.Equal(byColumns.W, byRows.W);
@@ -421,34 +425,10 @@ public class KernelTests
         // A wide layer's weight gradient sums each group of four input columns over one list of the samples any of
         // them has nonzero (zero for the others); the zeros add nothing, so every element is the same as over each
         // column's own list, for the gradient and the fused update alike.
-        var sparse = new FastKernels<float>(new SimdProvider(), "simd");
-        var x = new HostBuffer<float>(SparseArray(rows, columns, 0.2, rows + columns));
-        var g = new HostBuffer<float>(RandomArray(rows * n, 5));
-        var adam = OptimizerSpecModule.adam(0.01);
-        (float[] Dw, float[] W, float[] M) Run(int sharedFrom)
-        {
-            FastKernels<float>.SharedFromOverride = sharedFrom;
-            try
-            {
-                var index = sparse.CreateIndex(rows, columns);
-                Assert.True(sparse.Index(index, rows, x, 0.35));
-                var dw = new HostBuffer<float>(Enumerable.Repeat(float.NaN, n * columns).ToArray());
-                sparse.SparseWeightGradient(index, n, g, dw);
-                var w = new HostBuffer<float>(RandomArray(n * columns, 3));
-                var m = new HostBuffer<float>(RandomArray(n * columns, 6));
-                var v = new HostBuffer<float>(RandomArray(n * columns, 7).Select(Math.Abs).ToArray());
-                Assert.True(sparse.SparseWeightGradientAndUpdate(index, n, g, new HostBuffer<float>(new float[n * columns]), adam, 0.01, 3, w, m, v));
-                return (dw.Data, w.Data, m.Data);
-            }
-            finally
-            {
-                FastKernels<float>.SharedFromOverride = null;
-            }
-        }
-
-        var own = Run(int.MaxValue);
-        var shared = Run(1);
+        var own = GradientAndFusedAdam(rows, columns, n, () => FastKernels<float>.SharedFromOverride = int.MaxValue);
+        var shared = GradientAndFusedAdam(rows, columns, n, () => FastKernels<float>.SharedFromOverride = 1);
         Assert.Equal(own.Dw, shared.Dw);
+        Assert.Equal(own.Fused, shared.Fused);
         Assert.Equal(own.W, shared.W);
         Assert.Equal(own.M, shared.M);
         Assert.Contains(shared.Dw, d => d != 0f);
