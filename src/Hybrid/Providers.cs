@@ -39,11 +39,9 @@ public static class Providers
         new(Environment.GetEnvironmentVariable("HYBRID_OPENBLAS") is { Length: > 0 } library ? [library] : null);
     static bool initialized;
     static bool warnedFallback;
-    // Best chose OpenBLAS and the fused trainer's float32 products run on the Simd provider's Vector512 kernels.
-    static bool wideProducts;
-    // Best chose an OpenBLAS with AVX-512 kernels of its own, and the fused trainer's large narrow float32 products run
-    // on the Simd provider's Vector512 kernels.
-    static bool narrowProducts;
+    // When Best chose OpenBLAS on a processor with AVX-512: the fused trainer's float32 kernels, whose products (all of
+    // them, or the large narrow ones) run on the Simd provider's Vector512 kernels (BestFloat or NarrowFloat).
+    static FastKernels<float>? bestFloat;
     static int threads = Environment.GetEnvironmentVariable("OPENBLAS_NUM_THREADS") is { } t && int.TryParse(t, out var n) && n > 0
         ? n
         : Environment.ProcessorCount;
@@ -122,8 +120,8 @@ public static class Providers
                     if (OpenBlasInstance.IsAvailable())
                     {
                         Use(ProviderKind.OpenBlas);
-                        wideProducts = SimdInstance.VectorBits == 512 && !HasAvx512Kernels(OpenBlasInstance.Configuration);
-                        narrowProducts = SimdInstance.VectorBits == 512 && !wideProducts;
+                        if (SimdInstance.VectorBits == 512)
+                            bestFloat = HasAvx512Kernels(OpenBlasInstance.Configuration) ? NarrowFloat : BestFloat;
                         return;
                     }
 
@@ -141,8 +139,7 @@ public static class Providers
 
             LinearAlgebraControl.Provider = provider;
             Active = kind;
-            wideProducts = false;
-            narrowProducts = false;
+            bestFloat = null;
             initialized = true;
             ApplyThreads();
         }
@@ -160,8 +157,8 @@ public static class Providers
         EnsureInitialized();
         return Active switch
         {
-            ProviderKind.OpenBlas when WideProducts => $"{OpenBlasInstance}; the fused trainer's float32 dense products on {SimdInstance}",
-            ProviderKind.OpenBlas when narrowProducts => $"{OpenBlasInstance}; the fused trainer's large float32 products with a side of at most 16 on {SimdInstance}",
+            ProviderKind.OpenBlas when bestFloat == BestFloat => $"{OpenBlasInstance}; the fused trainer's float32 dense products on {SimdInstance}",
+            ProviderKind.OpenBlas when bestFloat == NarrowFloat => $"{OpenBlasInstance}; the fused trainer's large float32 products with a side of at most 16 on {SimdInstance}",
             ProviderKind.OpenBlas => OpenBlasInstance.ToString(),
             ProviderKind.Simd => SimdInstance.ToString(),
             _ => $"managed (MathNet.Numerics {typeof(LinearAlgebraControl).Assembly.GetName().Version})",
@@ -184,8 +181,6 @@ public static class Providers
     // (FastKernels.IsNarrow).
     static readonly FastKernels<float> NarrowFloat = new(OpenBlasInstance, "openblas, narrow products on simd512", SimdInstance);
 
-    static bool WideProducts => wideProducts;
-
     /// <summary>Whether OpenBLAS's configuration names a core it drives with AVX-512 kernels of its own (then it keeps the products).</summary>
     static bool HasAvx512Kernels(string configuration) =>
         new[] { "SkylakeX", "Cooperlake", "SapphireRapids" }.Any(core => configuration.Contains(core, StringComparison.OrdinalIgnoreCase));
@@ -199,7 +194,7 @@ public static class Providers
         {
             (ProviderKind.Simd, var t) when t == typeof(float) => SimdFloat,
             (ProviderKind.Simd, var t) when t == typeof(double) => SimdDouble,
-            (ProviderKind.OpenBlas, var t) when t == typeof(float) => WideProducts ? BestFloat : narrowProducts ? NarrowFloat : OpenBlasFloat,
+            (ProviderKind.OpenBlas, var t) when t == typeof(float) => bestFloat ?? OpenBlasFloat,
             (ProviderKind.OpenBlas, var t) when t == typeof(double) => OpenBlasDouble,
             _ => Core.ManagedKernels<T>.Instance,
         };

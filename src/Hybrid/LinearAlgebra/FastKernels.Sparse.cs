@@ -10,7 +10,7 @@ namespace Hybrid.LinearAlgebra;
 /// The sparse first-layer products: the batch's nonzeros are indexed by rows (for the forward product) and by
 /// columns (for the weight gradient), and each product touches only the weight columns of nonzero inputs. An MNIST
 /// batch is about one fifth nonzero, so these do about a fifth of the dense products' work; they split it over
-/// <see cref="Providers.Threads"/> by nonzeros.
+/// <see cref="Providers.Threads"/> by nonzeros (a wide layer's forward product by blocks of units, SplitsBlocks).
 /// </summary>
 public sealed partial class FastKernels<T>
 {
@@ -51,7 +51,7 @@ public sealed partial class FastKernels<T>
         // as long as its four lists together; SharedLength[c] is the length of the list of the group whose first column is c.
         public int[] SharedOf = [];
         public T[] SharedValues = [];
-        public readonly int[] SharedLength = new int[Math.Max(capacity, columns) + 1];
+        public readonly int[] SharedLength = new int[columns];
         // Whether the forward product in progress splits its blocks between the parts (SplitsBlocks), else its rows.
         public bool SplitsBlocks;
         // Whether the weight gradient in progress sums over shared lists (decided by the calling thread, for every part).
@@ -370,7 +370,10 @@ public sealed partial class FastKernels<T>
     /// 0.471 / 0.616 / 0.561; 784-2048-10 b512 9.3 / 7.1 / 15.7 → 6.2 / 6.8 / 10.3; 784-1024-1024-10 b256 2.92 / 2.88 /
     /// 3.04 → 2.04 / 2.98 / 2.68 (a busy host).
     /// </summary>
-    static bool SplitsBlocks(int n, int parts) => parts > 1 && PacksForward(n) && (n + BlockFor(n) - 1) / BlockFor(n) >= 2 * parts;
+    static bool SplitsBlocks(int n, int parts) => parts > 1 && PacksForward(n) && BlocksFor(n) >= 2 * parts;
+
+    /// <summary>The forward product's blocks of a layer of n units (BlockFor(n) wide, the last one perhaps narrower).</summary>
+    static int BlocksFor(int n) => (n + BlockFor(n) - 1) / BlockFor(n);
 
     /// <summary>Rows of the forward product summed before they are written (16 floats: a cache line of a column).</summary>
     const int ForwardTile = 16;
@@ -381,7 +384,7 @@ public sealed partial class FastKernels<T>
         int rows = ix.Rows, n = ix.N, columns = ix.Columns;
         var blockWidth = BlockFor(n);
         // Each part all rows for its share of the blocks, or its rows for every block.
-        var blocks = (n + blockWidth - 1) / blockWidth;
+        var blocks = BlocksFor(n);
         var (first, last) = ix.SplitsBlocks ? (0, rows) : Share(ix.RowStart, rows, part, ix.Parts);
         var (firstBlock, lastBlock) = ix.SplitsBlocks ? (blocks * part / ix.Parts, blocks * (part + 1) / ix.Parts) : (0, blocks);
         var o = ix.Output;
