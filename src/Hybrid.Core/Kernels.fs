@@ -183,8 +183,9 @@ type ISparseKernels<'T when 'T: struct and 'T: (new: unit -> 'T) and 'T :> Value
     abstract SparseWeightGradient: index: SparseIndex * n: int * g: Buffer<'T> * dw: Buffer<'T> -> unit
 
     /// SparseWeightGradient, then the optimizer's update of W (IKernels.Update's rule, step number step) applied
-    /// to each column of W as soon as its gradient is computed, while it is in cache. The same numbers as the two
-    /// calls one after the other; false (and nothing done) for an optimizer these kernels do not fuse.
+    /// to each part of W as soon as its gradient is computed, while it is in cache. The same numbers as the two
+    /// calls one after the other; false (and nothing done) for an optimizer, or a batch, these kernels do not fuse
+    /// (the caller then makes the two calls).
     abstract SparseWeightGradientAndUpdate:
         index: SparseIndex *
         n: int *

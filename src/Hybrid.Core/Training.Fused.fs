@@ -423,8 +423,8 @@ type FusedTrainer<'T
 
                         Profile.stop ProfilePhase.InputGradient mark
 
-                    // dW; with a sparse first layer and no clipping, the weights may be updated column by column
-                    // as their gradients are made (the kernels say whether they can for this optimizer).
+                    // dW; with a sparse first layer and no clipping, the weights may be updated a part at a time
+                    // as their gradients are made (the kernels say whether they do for this optimizer and batch).
                     let mark = Profile.start ()
 
                     let fused =

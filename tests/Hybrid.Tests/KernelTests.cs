@@ -352,9 +352,15 @@ public class KernelTests
             var m = new HostBuffer<float>(RandomArray(n * columns, 6));
             var v = new HostBuffer<float>(RandomArray(n * columns, 7).Select(Math.Abs).ToArray());
             var dw = new HostBuffer<float>(new float[n * columns]);
-            if (fused) Assert.True(sparse.SparseWeightGradientAndUpdate(index, n, g, dw, adam, 0.01, 3, w, m, v));
-            else
+            var before = w.Data.ToArray();
+            // Fused where the batch takes the gradient by rows (under 128 rows); a larger one is refused with nothing
+            // done, and the caller makes the two calls.
+            var done = fused && sparse.SparseWeightGradientAndUpdate(index, n, g, dw, adam, 0.01, 3, w, m, v);
+            Assert.Equal(fused && rows < 128, done);
+            if (!done)
             {
+                Assert.Equal(before, w.Data);
+                Assert.All(dw.Data, d => Assert.Equal(0f, d));
                 sparse.SparseWeightGradient(index, n, g, dw);
                 sparse.Update(adam, 0.01, 3, w, dw, m, v);
             }
@@ -369,10 +375,11 @@ public class KernelTests
     }
 
     /// <summary>
-    /// The sparse weight gradient of a batch, and the same with Adam fused in (from fixed weights and moments), with
-    /// one of the kernels' test overrides set by <paramref name="choose"/> (both cleared afterwards).
+    /// The sparse weight gradient of a batch, and the same with Adam fused in where the kernels fuse it (FusedIn), else
+    /// followed by Adam's update (from fixed weights and moments), with one of the kernels' test overrides set by
+    /// <paramref name="choose"/> (both cleared afterwards).
     /// </summary>
-    static (float[] Dw, float[] Fused, float[] W, float[] M) GradientAndFusedAdam(int rows, int columns, int n, Action choose)
+    static (float[] Dw, float[] Fused, float[] W, float[] M, bool FusedIn) GradientAndFusedAdam(int rows, int columns, int n, Action choose)
     {
         var sparse = new FastKernels<float>(new SimdProvider(), "simd");
         var x = new HostBuffer<float>(SparseArray(rows, columns, 0.2, rows + columns));
@@ -388,8 +395,15 @@ public class KernelTests
             var m = new HostBuffer<float>(RandomArray(n * columns, 6));
             var v = new HostBuffer<float>(RandomArray(n * columns, 7).Select(Math.Abs).ToArray());
             var fused = new HostBuffer<float>(new float[n * columns]);
-            Assert.True(sparse.SparseWeightGradientAndUpdate(index, n, g, fused, OptimizerSpecModule.adam(0.01), 0.01, 3, w, m, v));
-            return (dw.Data, fused.Data, w.Data, m.Data);
+            var adam = OptimizerSpecModule.adam(0.01);
+            var fusedIn = sparse.SparseWeightGradientAndUpdate(index, n, g, fused, adam, 0.01, 3, w, m, v);
+            if (!fusedIn)
+            {
+                sparse.SparseWeightGradient(index, n, g, fused);
+                sparse.Update(adam, 0.01, 3, w, fused, m, v);
+            }
+
+            return (dw.Data, fused.Data, w.Data, m.Data, fusedIn);
         }
         finally
         {
@@ -407,9 +421,12 @@ public class KernelTests
     public void The_weight_gradient_by_rows_equals_the_one_by_columns_bit_for_bit(int rows, int columns, int n)
     {
         // Small batches scatter each row's nonzeros into dW; larger ones sum each column of the by-column lists. The
-        // same multiply-adds in the same order: the same bits, for the gradient and the fused update alike.
+        // same multiply-adds in the same order: the same bits, for the gradient, and for the update fused into the
+        // rows' blocks and the one after the columns' sums alike.
         var byColumns = GradientAndFusedAdam(rows, columns, n, () => FastKernels<float>.ScatterBelowOverride = 0);
         var byRows = GradientAndFusedAdam(rows, columns, n, () => FastKernels<float>.ScatterBelowOverride = int.MaxValue);
+        Assert.True(byRows.FusedIn);
+        Assert.False(byColumns.FusedIn);
         Assert.Equal(byColumns.Dw, byRows.Dw);
         Assert.Equal(byColumns.Fused, byRows.Fused);
         Assert.Equal(byColumns.W, byRows.W);
@@ -424,7 +441,7 @@ public class KernelTests
     {
         // A wide layer's weight gradient sums each group of four input columns over one list of the samples any of
         // them has nonzero (zero for the others); the zeros add nothing, so every element is the same as over each
-        // column's own list, for the gradient and the fused update alike.
+        // column's own list, for the gradient and the update after it alike.
         var own = GradientAndFusedAdam(rows, columns, n, () => FastKernels<float>.SharedFromOverride = int.MaxValue);
         var shared = GradientAndFusedAdam(rows, columns, n, () => FastKernels<float>.SharedFromOverride = 1);
         Assert.Equal(own.Dw, shared.Dw);
