@@ -31,6 +31,13 @@ if [ "${OTHER:-0}" = 1 ] && [ ! -f docs/benchmarks.md ]; then
   exit 2
 fi
 
+# Without the OpenMP build of OpenBLAS the harness skips torch-2t-openmpblas (often PyTorch's fastest variant) with a
+# note, and the table would compare Hybrid with slower peers only (FROM= rewrites tables and needs no peer).
+omp_blas="${OMP_BLAS_DIR:-/usr/lib/x86_64-linux-gnu/openblas-openmp}"
+[ -n "${FROM:-}" ] || [ -f "$omp_blas/libopenblas.so.0" ] || {
+  echo "build/bench.sh: the peer torch-2t-openmpblas needs the OpenMP build of OpenBLAS in $omp_blas (apt-get install -y libopenblas0-openmp); without it the race would leave that peer out" >&2
+  exit 2
+}
 . build/peers.sh build/bench.sh run_matrix.sh
 
 # The harness writes beside itself, and ../shared is read-only: run a copy.
