@@ -61,7 +61,10 @@ Hybrid.Examples.Snippet.Html("ChoosingProviders.cs", "compile")
 (*** include-it-raw ***)
 (**
 From the shell, `HYBRID_PROVIDER=simd` or the CLI's `--provider managed|simd|openblas|best`, with `--threads N`
-(OpenBLAS also honours `OPENBLAS_NUM_THREADS`). `hybrid providers` lists what this machine has.
+(OpenBLAS also honours `OPENBLAS_NUM_THREADS`). `hybrid providers` lists what this machine has. Hybrid loads OpenBLAS with
+`OPENBLAS_THREAD_TIMEOUT=4` unless the process was started with a value of its own: OpenBLAS's helper threads then sleep
+as soon as a product is done, instead of spinning for a tenth of a second on the cores where the trainer's sparse
+products and updates run next.
 
 ## The three side by side
 

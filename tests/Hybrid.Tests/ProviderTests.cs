@@ -3,6 +3,7 @@ using FsCheck.Fluent;
 using Hybrid.LinearAlgebra;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.Providers.LinearAlgebra;
+using System.Runtime.InteropServices;
 
 namespace Hybrid.Tests;
 
@@ -224,6 +225,22 @@ public class ProviderTests
             1f, [1, 2, 3, 4], 2, 2, [1, 0, 0, 1], 2, 2, 0f, c);
 
         Assert.Equal([1f, 2f, 3f, 4f], c);
+    }
+
+    [DllImport("libc.so.6", EntryPoint = "getenv")]
+    static extern IntPtr NativeGetEnv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
+
+    [Fact]
+    public void Loading_OpenBlas_lets_its_idle_threads_sleep_unless_the_process_was_started_with_their_timeout()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "this check reads the environment with glibc's getenv");
+        // The runtime's copy of the environment, taken as the process started: what a user set on the command line.
+        var started = Environment.GetEnvironmentVariable("OPENBLAS_THREAD_TIMEOUT");
+        var openBlas = new OpenBlasProvider();
+        Assert.True(openBlas.IsAvailable(), $"OpenBLAS is not installed: {OpenBlasProvider.InstallHint}");
+
+        // Where OpenBLAS reads it: the process's own environment, not the runtime's copy.
+        Assert.Equal(started ?? "4", Marshal.PtrToStringUTF8(NativeGetEnv("OPENBLAS_THREAD_TIMEOUT")));
     }
 
     [Fact]
