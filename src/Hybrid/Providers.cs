@@ -19,7 +19,8 @@ public enum ProviderKind
     /// <summary>
     /// The fastest available: OpenBLAS, else Simd, else Managed. With OpenBLAS on a processor with AVX-512, the fused
     /// trainer's float32 dense products run on the Simd provider's Vector512 kernels, faster there than OpenBLAS; where
-    /// OpenBLAS has AVX-512 kernels of its own, only its large products with a side of at most 16.
+    /// OpenBLAS has AVX-512 kernels of its own, only its large products with a side of at most 16 (and, on an AMD
+    /// processor, those of 2^27 multiply-adds and more).
     /// </summary>
     Best,
 }
@@ -121,7 +122,7 @@ public static class Providers
                     {
                         Use(ProviderKind.OpenBlas);
                         if (SimdInstance.VectorBits == 512)
-                            bestFloat = HasAvx512Kernels(OpenBlasInstance.Configuration) ? NarrowFloat : BestFloat;
+                            bestFloat = !HasAvx512Kernels(OpenBlasInstance.Configuration) ? BestFloat : IsAmd() ? LargeFloat : NarrowFloat;
                         return;
                     }
 
@@ -159,6 +160,7 @@ public static class Providers
         {
             ProviderKind.OpenBlas when bestFloat == BestFloat => $"{OpenBlasInstance}; the fused trainer's float32 dense products on {SimdInstance}",
             ProviderKind.OpenBlas when bestFloat == NarrowFloat => $"{OpenBlasInstance}; the fused trainer's large float32 products with a side of at most 16 on {SimdInstance}",
+            ProviderKind.OpenBlas when bestFloat == LargeFloat => $"{OpenBlasInstance}; the fused trainer's float32 products with a side of at most 16 or of 2^27 multiply-adds and more on {SimdInstance}",
             ProviderKind.OpenBlas => OpenBlasInstance.ToString(),
             ProviderKind.Simd => SimdInstance.ToString(),
             _ => $"managed (MathNet.Numerics {typeof(LinearAlgebraControl).Assembly.GetName().Version})",
@@ -180,6 +182,23 @@ public static class Providers
     // narrow ones (a ten-class layer's at batch 256 and more), which the 512-bit product runs 1.4-3x faster
     // (FastKernels.IsNarrow).
     static readonly FastKernels<float> NarrowFloat = new(OpenBlasInstance, "openblas, narrow products on simd512", SimdInstance);
+
+    // Best's float32 kernels where OpenBLAS has AVX-512 kernels of its own on an AMD processor (Zen 4, which runs each
+    // 512-bit operation as two 256-bit halves, with OpenBLAS's Cooperlake kernels): NarrowFloat's, and the products of
+    // 2^27 multiply-adds and more on Vector512 too. A Zen 4, 2 threads, one-epoch runs by turns: 784-1024-1024-10 b256
+    // (its 1024 × 1024 products at 2^28) 15.5 → 13.9 ms a step, 3 of 3 pairs (weight gradient 3.4 → 2.8 ms, input
+    // gradient 3.4 → 3.1, forward 3.7 → 3.5). All of the products there moved (BestFloat) lost 784-512-256-10 b128 (2^24)
+    // 6 of 8 pairs, and the small products of 784-128-10 ran 3-4x slower, so those stay on OpenBLAS.
+    static readonly FastKernels<float> LargeFloat = new(OpenBlasInstance, "openblas, narrow and large products on simd512", SimdInstance, 1L << 27);
+
+    /// <summary>Whether the processor is AMD's (CPUID vendor AuthenticAMD).</summary>
+    static bool IsAmd()
+    {
+        if (!System.Runtime.Intrinsics.X86.X86Base.IsSupported) return false;
+        var (_, ebx, ecx, edx) = System.Runtime.Intrinsics.X86.X86Base.CpuId(0, 0);
+        Span<int> vendor = [ebx, edx, ecx];
+        return System.Text.Encoding.ASCII.GetString(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vendor)) == "AuthenticAMD";
+    }
 
     /// <summary>Whether OpenBLAS's configuration names a core it drives with AVX-512 kernels of its own (then it keeps the products).</summary>
     static bool HasAvx512Kernels(string configuration) =>

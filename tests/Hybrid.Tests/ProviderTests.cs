@@ -127,17 +127,24 @@ public class ProviderTests
         // Then only the large narrow products (FastKernels.IsNarrow) go to the Vector512 kernels.
         var avx512 = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && openBlas.IsAvailable();
         var ownKernels = new[] { "SkylakeX", "Cooperlake", "SapphireRapids" }.Any(core => openBlas.Configuration.Contains(core, StringComparison.OrdinalIgnoreCase));
-        var (wide, narrow) = (avx512 && !ownKernels, avx512 && ownKernels);
+        // On an AMD processor, the products of 2^27 multiply-adds and more as well.
+        var amd = System.Runtime.Intrinsics.X86.X86Base.IsSupported && IsAmd();
+        var (wide, narrow, large) = (avx512 && !ownKernels, avx512 && ownKernels && !amd, avx512 && ownKernels && amd);
         Providers.UseBest();
         Assert.Equal(wide, Providers.Describe().Contains("dense products on simd (Vector512"));
         Assert.Equal(narrow, Providers.Describe().Contains("products with a side of at most 16 on simd (Vector512"));
+        Assert.Equal(large, Providers.Describe().Contains("products with a side of at most 16 or of 2^27 multiply-adds and more on simd (Vector512"));
         Assert.Equal(wide, Providers.Kernels<float>().Name == "openblas, products on simd512");
         Assert.Equal(narrow, Providers.Kernels<float>().Name == "openblas, narrow products on simd512");
+        Assert.Equal(large, Providers.Kernels<float>().Name == "openblas, narrow and large products on simd512");
         Providers.UseOpenBlas();
         Assert.DoesNotContain("Vector512", Providers.Describe());
         Assert.Equal("openblas", Providers.Kernels<float>().Name);
         Providers.UseBest();
     }
+
+    // The vendor the way /proc/cpuinfo gives it (Linux), not the CPUID instruction Providers reads.
+    static bool IsAmd() => File.ReadLines("/proc/cpuinfo").First(l => l.StartsWith("vendor_id")).Contains("AuthenticAMD");
 
     /// <summary>Managed products that record the shape of each one it is asked for.</summary>
     sealed class RecordingProvider : ForwardingLinearAlgebraProvider
@@ -191,6 +198,40 @@ public class ProviderTests
 
         Assert.Equal([(512, 10, 2048), (512, 2048, 10), (10, 2048, 512), (512, 10, 2048)], narrow.Shapes);
         Assert.Equal([(64, 10, 128), (256, 256, 256), (10, 2048, 512)], wide.Shapes);
+    }
+
+    [Fact]
+    public void Kernels_with_a_large_threshold_also_send_the_narrow_provider_the_products_of_that_many_multiply_adds()
+    {
+        var (wide, narrow) = (new RecordingProvider(), new RecordingProvider());
+        var kernels = new FastKernels<float>(wide, "test", narrow, large: 1 << 15);
+        void Gemm(bool transA, bool transB, int m, int n, int k)
+        {
+            var a = new Core.HostBuffer<float>(RandomArray(m * k, 1));
+            var b = new Core.HostBuffer<float>(RandomArray(k * n, 2));
+            var c = new Core.HostBuffer<float>(new float[m * n]);
+            kernels.Gemm(transA, transB, m, n, k, 1f, a, b, 0f, c);
+            var expected = new Core.HostBuffer<float>(new float[m * n]);
+            new FastKernels<float>(new RecordingProvider(), "reference").Gemm(transA, transB, m, n, k, 1f, a, b, 0f, expected);
+            Assert.Equal(expected.Data, c.Data);
+        }
+
+        var threads = Providers.Threads;
+        try
+        {
+            Providers.Threads = 2;
+            Gemm(false, true, 32, 32, 32); // 2^15 multiply-adds: at the threshold
+            Gemm(true, false, 64, 32, 16); // above it, transposed
+            Gemm(false, false, 31, 32, 32); // one row short of it
+            Gemm(false, true, 512, 10, 2048); // narrow, as without a threshold
+        }
+        finally
+        {
+            Providers.Threads = threads;
+        }
+
+        Assert.Equal([(32, 32, 32), (64, 32, 16), (512, 10, 2048)], narrow.Shapes);
+        Assert.Equal([(31, 32, 32)], wide.Shapes);
     }
 
     static float[] RandomArray(int length, int seed)

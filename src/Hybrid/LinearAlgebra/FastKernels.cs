@@ -24,12 +24,16 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
         Name = name;
     }
 
+    /// <summary>Products of at least this many multiply-adds also run on <see cref="narrow"/> (0: none do).</summary>
+    readonly long large;
+
     /// <summary>
     /// Kernels whose matrix products run on <paramref name="products"/>, except the large narrow ones
-    /// (<see cref="IsNarrow"/>), which run on <paramref name="narrow"/>.
+    /// (<see cref="IsNarrow"/>) and, when <paramref name="large"/> is positive, those of at least that many
+    /// multiply-adds, which run on <paramref name="narrow"/>.
     /// </summary>
-    internal FastKernels(ILinearAlgebraProvider<T> products, string name, ILinearAlgebraProvider<T> narrow) : this(products, name) =>
-        this.narrow = narrow;
+    internal FastKernels(ILinearAlgebraProvider<T> products, string name, ILinearAlgebraProvider<T> narrow, long large = 0) : this(products, name) =>
+        (this.narrow, this.large) = (narrow, large);
 
     /// <summary>
     /// True for a product with a side of at most 16 (a layer of ten classes) and at least 2²¹ multiply-adds: those that
@@ -61,7 +65,7 @@ public sealed partial class FastKernels<T> : IKernels<T>, ISparseKernels<T> wher
     {
         var (ra, ca) = transA ? (k, m) : (m, k);
         var (rb, cb) = transB ? (n, k) : (k, n);
-        var provider = narrow is not null && IsNarrow(transA, m, n, k) ? narrow : products;
+        var provider = narrow is not null && (IsNarrow(transA, m, n, k) || (large > 0 && (long)m * n * k >= large)) ? narrow : products;
         provider.MatrixMultiplyWithUpdate(transA ? Transpose.Transpose : Transpose.DontTranspose,
             transB ? Transpose.Transpose : Transpose.DontTranspose, alpha, Host(a), ra, ca, Host(b), rb, cb, beta, Host(c));
     }
