@@ -162,21 +162,24 @@ public class ProviderTests
         }
     }
 
+    /// <summary>One product through <paramref name="kernels"/>, whichever provider they route it to, checked against the managed one.</summary>
+    static void RoutedGemm(FastKernels<float> kernels, bool transA, bool transB, int m, int n, int k)
+    {
+        var a = new Core.HostBuffer<float>(RandomArray(m * k, 1));
+        var b = new Core.HostBuffer<float>(RandomArray(k * n, 2));
+        var c = new Core.HostBuffer<float>(new float[m * n]);
+        kernels.Gemm(transA, transB, m, n, k, 1f, a, b, 0f, c);
+        var expected = new Core.HostBuffer<float>(new float[m * n]);
+        new FastKernels<float>(new RecordingProvider(), "reference").Gemm(transA, transB, m, n, k, 1f, a, b, 0f, expected);
+        Assert.Equal(expected.Data, c.Data);
+    }
+
     [Fact]
     public void Kernels_with_a_narrow_provider_send_it_the_large_products_with_a_side_of_at_most_16_and_nothing_else()
     {
         var (wide, narrow) = (new RecordingProvider(), new RecordingProvider());
         var kernels = new FastKernels<float>(wide, "test", narrow);
-        void Gemm(bool transA, bool transB, int m, int n, int k)
-        {
-            var a = new Core.HostBuffer<float>(RandomArray(m * k, 1));
-            var b = new Core.HostBuffer<float>(RandomArray(k * n, 2));
-            var c = new Core.HostBuffer<float>(new float[m * n]);
-            kernels.Gemm(transA, transB, m, n, k, 1f, a, b, 0f, c);
-            var expected = new Core.HostBuffer<float>(new float[m * n]);
-            new FastKernels<float>(new RecordingProvider(), "reference").Gemm(transA, transB, m, n, k, 1f, a, b, 0f, expected);
-            Assert.Equal(expected.Data, c.Data);
-        }
+        void Gemm(bool transA, bool transB, int m, int n, int k) => RoutedGemm(kernels, transA, transB, m, n, k);
 
         var threads = Providers.Threads;
         try
@@ -205,16 +208,7 @@ public class ProviderTests
     {
         var (wide, narrow) = (new RecordingProvider(), new RecordingProvider());
         var kernels = new FastKernels<float>(wide, "test", narrow, large: 1 << 15);
-        void Gemm(bool transA, bool transB, int m, int n, int k)
-        {
-            var a = new Core.HostBuffer<float>(RandomArray(m * k, 1));
-            var b = new Core.HostBuffer<float>(RandomArray(k * n, 2));
-            var c = new Core.HostBuffer<float>(new float[m * n]);
-            kernels.Gemm(transA, transB, m, n, k, 1f, a, b, 0f, c);
-            var expected = new Core.HostBuffer<float>(new float[m * n]);
-            new FastKernels<float>(new RecordingProvider(), "reference").Gemm(transA, transB, m, n, k, 1f, a, b, 0f, expected);
-            Assert.Equal(expected.Data, c.Data);
-        }
+        void Gemm(bool transA, bool transB, int m, int n, int k) => RoutedGemm(kernels, transA, transB, m, n, k);
 
         var threads = Providers.Threads;
         try
