@@ -90,10 +90,16 @@ module Profile =
         else
             Unchecked.defaultof<Mark>
 
+    // While set, phases are not counted (an evaluation's forward passes are not training steps).
+    let mutable private paused = false
+
+    /// Stops (true) or resumes (false) counting phases.
+    let pause value = paused <- value
+
     /// Adds the time since mark to phase.
     [<OptimizedFromFirstCall>]
     let stop (phase: ProfilePhase) (mark: Mark) =
-        if enabled then
+        if enabled && not paused then
             let i = int phase
             wall[i] <- wall[i] + Stopwatch.GetTimestamp() - mark.Wall
             thread[i] <- thread[i] + cpu 3 - mark.Thread

@@ -145,43 +145,63 @@ type FusedTrainer<'T
     let maxDensity = FusedTrainer<'T>.SparseDensity
     let mutable sparseInputs = true
 
+    // The buffers of one batch size.
+    let newWorkspace (kernels: IKernels<'T>) rows =
+        let alloc n = kernels.Allocate(rows * n)
+
+        // Layer i's buffer is layer i − 1's where it runs in place (the unused one is dropped).
+        let shared (buffers: Buffer<'T>[]) =
+            for i in 1 .. buffers.Length - 1 do
+                if inPlace[i] then
+                    buffers[i] <- buffers[i - 1]
+
+            buffers
+
+        let w =
+            {
+                Rows = rows
+                X = alloc model.Inputs
+                XColumns =
+                    (if firstIsDense then
+                         kernels.Allocate 0
+                     else
+                         alloc model.Inputs)
+                Y = alloc (Array.last widths)
+                Outputs = shared (widths[1..] |> Array.map alloc)
+                Gradients = shared (widths[1..] |> Array.map alloc)
+                Masks = widths[1..] |> Array.map alloc
+                Sparse =
+                    match kernels with
+                    | :? ISparseKernels<'T> as sparse when firstIsDense && sparseInputs ->
+                        Some(sparse.CreateIndex(rows, model.Inputs))
+                    | _ -> None
+            }
+
+        w
+
     // Looked up every step: optimised from its first call, as the step itself.
     [<OptimizedFromFirstCall>]
     let workspace (kernels: IKernels<'T>) rows =
         match workspaces.TryGetValue rows with
         | true, w -> w
         | _ ->
-            let alloc n = kernels.Allocate(rows * n)
-
-            // Layer i's buffer is layer i − 1's where it runs in place (the unused one is dropped).
-            let shared (buffers: Buffer<'T>[]) =
-                for i in 1 .. buffers.Length - 1 do
-                    if inPlace[i] then
-                        buffers[i] <- buffers[i - 1]
-
-                buffers
-
-            let w =
-                {
-                    Rows = rows
-                    X = alloc model.Inputs
-                    XColumns =
-                        (if firstIsDense then
-                             kernels.Allocate 0
-                         else
-                             alloc model.Inputs)
-                    Y = alloc (Array.last widths)
-                    Outputs = shared (widths[1..] |> Array.map alloc)
-                    Gradients = shared (widths[1..] |> Array.map alloc)
-                    Masks = widths[1..] |> Array.map alloc
-                    Sparse =
-                        match kernels with
-                        | :? ISparseKernels<'T> as sparse when firstIsDense && sparseInputs ->
-                            Some(sparse.CreateIndex(rows, model.Inputs))
-                        | _ -> None
-                }
-
+            let w = newWorkspace kernels rows
             workspaces[rows] <- w
+            w
+
+    // Evaluate's buffers, apart from the training steps' (an evaluation on another thread must not write theirs): one
+    // batch size at a time, as an evaluation's batches are all one size but the last, which the caller may leave to the
+    // graph, so that data sets of many sizes do not each keep buffers.
+    let mutable evaluation: Workspace<'T> option = None
+    let evaluationGate = obj ()
+
+    let evaluationWorkspace (kernels: IKernels<'T>) rows =
+        match evaluation with
+        | Some w when w.Rows = rows -> w
+        | _ ->
+            evaluation <- None // the old buffers may go before the new are made
+            let w = newWorkspace kernels rows
+            evaluation <- Some w
             w
 
     /// True when a fused step runs the layer on its kernels: every built-in layer and user-defined activations. A
@@ -231,7 +251,7 @@ type FusedTrainer<'T
     /// (batch may be null): when the first layer takes the sparse products, its index is gathered from them, and fill is
     /// handed an empty features span (only the targets are needed), rather than the batch filled and searched.
     [<OptimizedFromFirstCall>]
-    member _.Step
+    member this.Step
         (
             kernels: IKernels<'T>,
             rows: int,
@@ -241,12 +261,54 @@ type FusedTrainer<'T
             outputs: Span<'T>,
             batch: SparseBatch<'T>
         ) : float =
+        this.Run(kernels, rows, fill, lr, rng, outputs, batch, false)
+
+    /// True when Evaluate can run the model: every layer is fused (a graph layer records its graph for training).
+    member _.Evaluates = model.Specs |> Array.forall FusedTrainer<'T>.Fuses
+
+    /// The batch's mean loss and raw outputs (column-major, rows × outputs) with the weights as they are: the forward
+    /// pass and loss of Step, on the same kernels, with dropout passing its input through and nothing updated. fill
+    /// writes the features and targets as for Step. The buffers are kept for one batch size at a time, apart from the
+    /// training steps'; calls from several threads take turns.
+    [<OptimizedFromFirstCall>]
+    member this.Evaluate
+        (kernels: IKernels<'T>, rows: int, fill: Action<Span<'T>, Span<'T>>, outputs: Span<'T>)
+        : float =
+        if not this.Evaluates then
+            invalidOp "FusedTrainer.Evaluate: the model has a graph layer; evaluate it with its graph"
+
+        // One evaluation batch at a time: they share the buffers (the batches of evaluations on several threads take turns).
+        Threading.Monitor.Enter evaluationGate
+
+        try
+            this.Run(kernels, rows, fill, 0.0, Unchecked.defaultof<Random>, outputs, null, true)
+        finally
+            Threading.Monitor.Exit evaluationGate
+
+    [<OptimizedFromFirstCall>]
+    member private _.Run
+        (
+            kernels: IKernels<'T>,
+            rows: int,
+            fill: Action<Span<'T>, Span<'T>>,
+            lr: float,
+            rng: Random,
+            outputs: Span<'T>,
+            batch: SparseBatch<'T>,
+            evaluating: bool
+        ) : float =
         if not (FusedTrainer<'T>.Supports(model, objective)) then
             invalidOp "FusedTrainer: the model has a layer or loss the fused step does not support; use Training.step"
 
+        Profile.pause evaluating
         let whole = Profile.start ()
         let mark = Profile.start ()
-        let w = workspace kernels rows
+
+        let w =
+            if evaluating then
+                evaluationWorkspace kernels rows
+            else
+                workspace kernels rows
 
         // The batch's index gathered from the data set's nonzeros, when it has them and the batch is sparse enough
         // (the same test as Index's, so a batch that fails here would fail there: it takes the dense products).
@@ -323,6 +385,10 @@ type FusedTrainer<'T
                     let mark = Profile.start ()
                     kernels.Activate(rules[i], rows, n, input i, out)
                     Profile.stop ProfilePhase.Activation mark
+            | LayerSpec.Dropout _ when evaluating ->
+                match input i, out with
+                | (:? HostBuffer<'T> as x), (:? HostBuffer<'T> as y) -> Array.Copy(x.Data, y.Data, rows * n)
+                | _ -> invalidOp "FusedTrainer: dropout runs on the host"
             | LayerSpec.Dropout rate ->
                 // The same draws, in the same order, as the graph's dropout (Layer.dropoutMask).
 
@@ -365,7 +431,7 @@ type FusedTrainer<'T
         w.Outputs[last].Download(outputs)
         Profile.stop ProfilePhase.Loss mark
 
-        if Double.IsFinite loss then
+        if not evaluating && Double.IsFinite loss then
             steps <- steps + 1
 
             let update p =
@@ -532,4 +598,5 @@ type FusedTrainer<'T
             | None -> ()
 
         Profile.stop ProfilePhase.Step whole
+        Profile.pause false
         loss
