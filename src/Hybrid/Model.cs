@@ -830,8 +830,68 @@ public sealed class Model
             weights[name].CopyTo(node.Value.AsColumnMajorArray(), 0);
     }
 
-    /// <summary>The raw outputs for samples given one per row, in passes of as many rows as fit in memory.</summary>
+    /// <summary>
+    /// The raw outputs for samples given one per row: whole batches of <see cref="FusedPredictionRows"/> (or all of them,
+    /// if fewer but at least <see cref="FusedEvaluationRows"/>) on the fused step's forward pass, as Evaluate's, the rest
+    /// on the graph in passes of as many rows as fit in memory.
+    /// </summary>
     Matrix<float> Forward(Matrix<float> features)
+    {
+        var count = features.RowCount;
+        var batch = Math.Min(FusedPredictionRows, ModelLimits.EvaluationRows(core, count));
+        if (fused is { Evaluates: true } && batch >= FusedEvaluationRows && ModelLimits.StepBytes(core, batch) <= ModelLimits.Memory / 4)
+        {
+            var result = Matrix<float>.Build.Dense(count, Outputs);
+            var filler = new FeatureFiller(features);
+            var outputs = new float[batch * Outputs];
+            var start = 0;
+            for (; start + batch <= count; start += batch)
+            {
+                filler.Start = start;
+                fused.Evaluate(Providers.Kernels<float>(), batch, filler.Fill, outputs);
+                result.SetSubMatrix(start, 0, Matrix<float>.Build.Dense(batch, Outputs, outputs));
+            }
+
+            if (start < count) result.SetSubMatrix(start, 0, GraphForward(features.SubMatrix(start, count - start, 0, Inputs)));
+            return result;
+        }
+
+        return GraphForward(features);
+    }
+
+    /// <summary>Forward's batches on the fused pass: at most this many samples each.</summary>
+    const int FusedPredictionRows = 1000;
+
+    /// <summary>Fills a fused forward pass's batch from rows Start … of a matrix of samples (the targets with zeros: the loss is not used).</summary>
+    sealed class FeatureFiller
+    {
+        readonly float[] columns;
+        readonly int count, inputs;
+
+        public FeatureFiller(Matrix<float> features)
+        {
+            (count, inputs) = (features.RowCount, features.ColumnCount);
+            columns = features.AsColumnMajorArray() ?? features.ToColumnMajorArray();
+            Fill = (x, y) =>
+            {
+                var rows = x.Length / inputs;
+                for (var j = 0; j < inputs; j++)
+                {
+                    var column = columns.AsSpan(j * count + Start, rows);
+                    for (var r = 0; r < rows; r++) x[r * inputs + j] = column[r];
+                }
+
+                y.Clear();
+            };
+        }
+
+        public int Start { get; set; }
+
+        public Action<Span<float>, Span<float>> Fill { get; }
+    }
+
+    /// <summary>The raw outputs on the graph, in passes of as many rows as fit in memory.</summary>
+    Matrix<float> GraphForward(Matrix<float> features)
     {
         var rows = ModelLimits.EvaluationRows(core, features.RowCount);
         if (rows == features.RowCount) return CoreModel.evaluate(core, features);

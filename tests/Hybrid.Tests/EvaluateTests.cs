@@ -43,6 +43,26 @@ public class EvaluateTests
     }
 
     [Fact]
+    public void Predict_on_the_fused_pass_gives_the_graphs_predictions_with_dropout_off()
+    {
+        var model = Mnist(6, dropout: true);
+        model.Fit(Fixtures.Mnist.Train.Take(2000), epochs: 1, batchSize: 50);
+        var features = Fixtures.Mnist.Test.Take(2030).Features(); // 2 batches of 1000 on the fused pass, and 30 on the graph
+        var fused = model.Predict(features);
+        for (var start = 0; start < features.RowCount; start += 50)
+        {
+            var size = Math.Min(50, features.RowCount - start); // fewer than 64 rows: the graph
+            var graph = model.Predict(features.SubMatrix(start, size, 0, features.ColumnCount));
+            Assert.Equal(graph.Classes, fused.Classes.Skip(start).Take(size));
+            var probabilities = fused.Probabilities.SubMatrix(start, size, 0, 10);
+            Assert.True((probabilities - graph.Probabilities).Enumerate().All(d => Math.Abs(d) < 1e-5f), $"rows {start}..{start + size}");
+        }
+
+        // Dropout is off: the same numbers every time.
+        Assert.Equal(fused.Probabilities, model.Predict(features).Probabilities);
+    }
+
+    [Fact]
     public void Evaluating_between_epochs_leaves_the_training_as_it_was()
     {
         // The evaluation shares the training step's buffers when its batches are the same size (100 here).
