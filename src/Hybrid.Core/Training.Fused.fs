@@ -157,27 +157,24 @@ type FusedTrainer<'T
 
             buffers
 
-        let w =
-            {
-                Rows = rows
-                X = alloc model.Inputs
-                XColumns =
-                    (if firstIsDense then
-                         kernels.Allocate 0
-                     else
-                         alloc model.Inputs)
-                Y = alloc (Array.last widths)
-                Outputs = shared (widths[1..] |> Array.map alloc)
-                Gradients = shared (widths[1..] |> Array.map alloc)
-                Masks = widths[1..] |> Array.map alloc
-                Sparse =
-                    match kernels with
-                    | :? ISparseKernels<'T> as sparse when firstIsDense && sparseInputs ->
-                        Some(sparse.CreateIndex(rows, model.Inputs))
-                    | _ -> None
-            }
-
-        w
+        {
+            Rows = rows
+            X = alloc model.Inputs
+            XColumns =
+                (if firstIsDense then
+                     kernels.Allocate 0
+                 else
+                     alloc model.Inputs)
+            Y = alloc (Array.last widths)
+            Outputs = shared (widths[1..] |> Array.map alloc)
+            Gradients = shared (widths[1..] |> Array.map alloc)
+            Masks = widths[1..] |> Array.map alloc
+            Sparse =
+                match kernels with
+                | :? ISparseKernels<'T> as sparse when firstIsDense && sparseInputs ->
+                    Some(sparse.CreateIndex(rows, model.Inputs))
+                | _ -> None
+        }
 
     // Looked up every step: optimised from its first call, as the step itself.
     [<OptimizedFromFirstCall>]
@@ -598,5 +595,4 @@ type FusedTrainer<'T
             | None -> ()
 
         Profile.stop ProfilePhase.Step whole
-        Profile.pause false
         loss

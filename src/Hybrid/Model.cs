@@ -496,27 +496,28 @@ public sealed class Model
     /// one output whether it is above the threshold (logits at 0, that is σ(z) &gt; 0.5; probabilities and regression outputs at 0.5).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
-    int ClassAt(float[] columns, int rows, int i)
+    int ClassAt(float[] columns, int rows, int i) => ClassAt(columns.AsSpan(i), rows);
+
+    /// <summary>ClassAt for Outputs values <paramref name="stride"/> apart from values[0] (1: a row of targets).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs every batch: optimised from its first call, as the kernels of FastKernels.cs
+    int ClassAt(ReadOnlySpan<float> values, int stride)
     {
-        if (Outputs == 1) return columns[i] > LabelThreshold ? 1 : 0;
+        if (Outputs == 1) return values[0] > LabelThreshold ? 1 : 0;
         var best = 0;
         for (var j = 1; j < Outputs; j++)
-            if (columns[j * rows + i] > columns[best * rows + i]) best = j;
+            if (values[j * stride] > values[best * stride]) best = j;
         return best;
     }
 
-    /// <summary>The class of one row of targets, as <see cref="Classes"/> finds it.</summary>
-    int ClassAt(ReadOnlySpan<float> row)
-    {
-        if (Outputs == 1) return row[0] > LabelThreshold ? 1 : 0;
-        var best = 0;
-        for (var j = 1; j < Outputs; j++)
-            if (row[j] > row[best]) best = j;
-        return best;
-    }
-
-    /// <summary>Evaluate's batches of at least this many samples take the fused forward pass (smaller ones, the graph).</summary>
+    /// <summary>Evaluate's and Forward's batches of at least this many samples take the fused forward pass (smaller ones, the graph).</summary>
     const int FusedEvaluationRows = 64;
+
+    /// <summary>
+    /// The fused trainer, when batches of <paramref name="batch"/> samples may take its forward pass: every layer fused,
+    /// at least <see cref="FusedEvaluationRows"/> samples, and its buffers within a quarter of memory; else null (the graph).
+    /// </summary>
+    FusedTrainer<float>? FusedForward(int batch) =>
+        fused is { Evaluates: true } && batch >= FusedEvaluationRows && ModelLimits.StepBytes(core, batch) <= ModelLimits.Memory / 4 ? fused : null;
 
     /// <summary>The class of each row of a batch of outputs (or targets).</summary>
     int[] Classes(Matrix<float> output)
@@ -568,50 +569,40 @@ public sealed class Model
         // Whole batches on the fused step's forward pass and kernels (allocation-free after the first, the first layer's
         // products sparse on sparse inputs); a last, smaller batch, a small data set, a graph layer and step buffers that
         // would take more than a quarter of memory on the graph.
-        var fast = fused is { Evaluates: true } && batchSize >= FusedEvaluationRows && ModelLimits.StepBytes(core, batchSize) <= ModelLimits.Memory / 4
-            ? fused
-            : null;
+        var fast = FusedForward(batchSize);
         var filler = fast is null ? null : new BatchFiller(data, null);
         var outputs = fast is null ? [] : new float[batchSize * Outputs];
         for (var start = 0; start < data.Count; start += batchSize)
         {
             var size = Math.Min(batchSize, data.Count - start);
+            // The batch's outputs, column-major, from either path; then one count for both.
+            float[] columns;
             if (fast is not null && size == batchSize)
             {
                 filler!.Next(order, start, epochsTrained + 1);
                 lossSum += fast.Evaluate(Providers.Kernels<float>(), size, filler.Fill, outputs) * size;
-                if (units > 1)
-                {
-                    correct += CountCorrectLabels(outputs, size, data, order, start);
-                    continue;
-                }
-
-                for (var i = 0; i < size; i++)
-                {
-                    var guess = ClassAt(outputs, size, i);
-                    if (guess == (confusion is null ? ClassAt(data.TargetRow(start + i)) : data.Labels![start + i])) correct++;
-                    if (confusion is not null) confusion[data.Labels![start + i], guess]++;
-                }
-
-                continue;
+                columns = outputs;
+            }
+            else
+            {
+                var (x, y) = data.Batch(order, start, size);
+                var output = CoreModel.evaluate(core, x);
+                var loss = LossFunctionModule.graph(Loss.Function, Graph.constant(output), Graph.constant(y)).Value[0, 0];
+                lossSum += loss * size;
+                columns = output.AsColumnMajorArray() ?? output.ToColumnMajorArray();
             }
 
-            var (x, y) = data.Batch(order, start, size);
-            var output = CoreModel.evaluate(core, x);
-            var loss = LossFunctionModule.graph(Loss.Function, Graph.constant(output), Graph.constant(y)).Value[0, 0];
-            lossSum += loss * size;
             if (units > 1)
             {
-                correct += CorrectLabels(output, y);
+                correct += CountCorrectLabels(columns, size, data, order, start);
                 continue;
             }
 
-            var predicted = Classes(output);
-            var actual = Classes(y);
             for (var i = 0; i < size; i++)
             {
-                if (predicted[i] == (confusion is null ? actual[i] : data.Labels![start + i])) correct++;
-                if (confusion is not null) confusion[data.Labels![start + i], predicted[i]]++;
+                var predicted = ClassAt(columns, size, i);
+                if (predicted == (confusion is null ? ClassAt(data.TargetRow(start + i), 1) : data.Labels![start + i])) correct++;
+                if (confusion is not null) confusion[data.Labels![start + i], predicted]++;
             }
         }
 
@@ -839,7 +830,7 @@ public sealed class Model
     {
         var count = features.RowCount;
         var batch = Math.Min(FusedPredictionRows, ModelLimits.EvaluationRows(core, count));
-        if (fused is { Evaluates: true } && batch >= FusedEvaluationRows && ModelLimits.StepBytes(core, batch) <= ModelLimits.Memory / 4)
+        if (FusedForward(batch) is { } fast)
         {
             var result = Matrix<float>.Build.Dense(count, Outputs);
             var filler = new FeatureFiller(features);
@@ -848,7 +839,7 @@ public sealed class Model
             for (; start + batch <= count; start += batch)
             {
                 filler.Start = start;
-                fused.Evaluate(Providers.Kernels<float>(), batch, filler.Fill, outputs);
+                fast.Evaluate(Providers.Kernels<float>(), batch, filler.Fill, outputs);
                 result.SetSubMatrix(start, 0, Matrix<float>.Build.Dense(batch, Outputs, outputs));
             }
 
